@@ -1,0 +1,55 @@
+# Shared by bin/finmix and the bench scripts: where finmix lives, building it on first use, and
+# the java command line that runs Spark's SparkSubmit from the build's jars.
+# Source it with FINMIX_HOME set to the checkout.
+
+finmix_die() {
+  echo "finmix: $*" >&2
+  exit 2
+}
+
+FINMIX_JAR="$FINMIX_HOME/pipeline-jobs/target/finmix-jobs.jar"
+FINMIX_LAUNCHER_DIR="$FINMIX_HOME/pipeline-jobs/target/launcher"
+
+# Builds the application jar and the Spark classpath when missing or older than the sources.
+finmix_ensure_built() {
+  local stale=""
+  if [[ ! -f "$FINMIX_JAR" || ! -f "$FINMIX_LAUNCHER_DIR/spark-classpath" ]]; then
+    stale="first use"
+  elif [[ -n "$(find "$FINMIX_HOME/pom.xml" "$FINMIX_HOME/data-schemas" "$FINMIX_HOME/pipeline-jobs/pom.xml" \
+      "$FINMIX_HOME/pipeline-jobs/src" -newer "$FINMIX_JAR" -type f \
+      -not -path '*/target/*' -print -quit 2>/dev/null)" ]]; then
+    stale="sources changed"
+  fi
+  if [[ -n "$stale" ]]; then
+    command -v mvn >/dev/null || finmix_die "Maven (mvn) is needed to build finmix; see README.md"
+    echo "finmix: building the application jar ($stale; the first build downloads dependencies and takes a few minutes)..." >&2
+    local log="$FINMIX_HOME/.finmix-build.log"
+    (
+      cd "$FINMIX_HOME"
+      exec 9>"$FINMIX_HOME/.finmix-build.lock"
+      flock 9
+      mvn -B -DskipTests -pl pipeline-jobs -am package >"$log" 2>&1
+    ) || { tail -40 "$log" >&2; finmix_die "the build failed (full log: $log)"; }
+  fi
+}
+
+# The classpath with Spark's jars (from the local Maven repository).
+finmix_spark_classpath() {
+  local cp
+  cp="$(cat "$FINMIX_LAUNCHER_DIR/spark-classpath")"
+  local first="${cp%%:*}"
+  [[ -f "$first" ]] || finmix_die "Spark's jars are missing from the Maven repository ($first); remove $FINMIX_LAUNCHER_DIR and run again to rebuild"
+  printf '%s' "$cp"
+}
+
+# Spark's module flags for Java 17 (one copy, in the parent pom).
+finmix_jvm_options() {
+  cat "$FINMIX_LAUNCHER_DIR/jvm-options"
+}
+
+finmix_check_java() {
+  command -v java >/dev/null || finmix_die "java is not on the PATH (Java 17 is needed)"
+  local v
+  v="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+  [[ "${v%%.*}" -ge 17 ]] 2>/dev/null || finmix_die "Java 17 or newer is needed (found ${v:-unknown})"
+}

@@ -1,0 +1,94 @@
+package io.finmix.jobs;
+
+import com.typesafe.config.ConfigException;
+import io.finmix.jobs.core.UserError;
+import io.finmix.jobs.ingest.IngestJob;
+import io.finmix.jobs.run.RunJob;
+import io.finmix.jobs.sample.SampleDataJob;
+import io.finmix.jobs.sql.SqlShellJob;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code finmix} command line: one subcommand per stage. bin/finmix runs it through Spark's
+ * SparkSubmit; on a cluster, {@code spark-submit --class io.finmix.jobs.FinmixCli
+ * finmix-jobs.jar <command> ...} does the same, or {@code --class} names a stage directly.
+ */
+@Command(
+    name = "finmix",
+    mixinStandardHelpOptions = true,
+    versionProvider = FinmixCli.Version.class,
+    description = "Cocktail fine-tuning data, training and evaluation for financial LLMs, on Spark.",
+    subcommands = {
+        RunJob.class,
+        SampleDataJob.class,
+        IngestJob.class,
+        SqlShellJob.class,
+        CommandLine.HelpCommand.class
+    },
+    footer = {
+        "",
+        "Launcher options (bin/finmix only): --master URL (default local[*]),",
+        "--conf KEY=VALUE (a Spark setting), --driver-memory SIZE (default 4g).",
+        "`finmix <command> --help` shows a command's options."
+    })
+public final class FinmixCli implements Runnable {
+
+  /** Exit code for a problem the user can fix (bad config key, missing file, bad usage). */
+  public static final int USER_ERROR = 2;
+  /** Exit code for a failure inside a job. */
+  public static final int FAILURE = 1;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(new FinmixCli(), args));
+  }
+
+  /** Runs a command object with finmix's error handling; returns the exit code. */
+  public static int execute(Object command, String... args) {
+    CommandLine cli = new CommandLine(command);
+    cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
+      PrintWriter err = commandLine.getErr();
+      String name = commandLine.getCommandSpec().qualifiedName();
+      Throwable user = userCause(e);
+      if (user != null) {
+        err.println(name + ": error: " + user.getMessage());
+        err.flush();
+        return USER_ERROR;
+      }
+      err.println(name + ": failed: " + e);
+      e.printStackTrace(err);
+      err.flush();
+      return FAILURE;
+    });
+    return cli.execute(args);
+  }
+
+  private static Throwable userCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof UserError || t instanceof ConfigException) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** The version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = FinmixCli.class.getPackage().getImplementationVersion();
+      return new String[] {"finmix " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

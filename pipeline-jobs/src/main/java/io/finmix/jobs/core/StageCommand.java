@@ -1,0 +1,37 @@
+package io.finmix.jobs.core;
+
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Mixin;
+
+/**
+ * A finmix command: parses the common options into a {@link FinmixConfig} and runs. Each
+ * command is also a {@code main} class for a cluster's {@code spark-submit --class}.
+ */
+public abstract class StageCommand implements Callable<Integer> {
+
+  @Mixin
+  protected CommonOptions common = new CommonOptions();
+
+  /** The command's flags as config keys (null values are not set). */
+  protected Map<String, Object> flags() {
+    return Map.of();
+  }
+
+  @Override
+  public final Integer call() {
+    return run(common.load(flags()));
+  }
+
+  /** Runs with a loaded config; returns the exit code. */
+  public abstract int run(FinmixConfig config);
+
+  /** The Spark session for a stage, with the stage named in the UI. */
+  protected static SparkSession session(FinmixConfig config, String stage) {
+    SparkSession spark = SparkSessions.getOrCreate(config, "finmix " + stage);
+    spark.sparkContext().setJobGroup("finmix-" + stage, "finmix " + stage + " (run "
+        + config.runId() + ")", false);
+    return spark;
+  }
+}

@@ -1,0 +1,91 @@
+package io.finmix.jobs.core;
+
+import io.finmix.schemas.TableSchema;
+import io.finmix.schemas.TableSchemas;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.analysis.NoSuchTableException;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one way finmix writes a table: create it from its declared schema if needed, hold the
+ * data to that schema column for column, then replace the rows a condition selects (this run's
+ * rows) in a single atomic Iceberg commit.
+ */
+public final class TableWriter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TableWriter.class);
+
+  private TableWriter() {}
+
+  /** Creates the namespace and table from data-schemas if they do not exist yet. */
+  public static TableSchema ensureTable(SparkSession spark, String table) {
+    TableSchema t = TableSchemas.load(table);
+    spark.sql("CREATE NAMESPACE IF NOT EXISTS " + TableSchemas.CATALOG + "." + t.namespace());
+    if (!spark.catalog().tableExists(t.qualifiedName())) {
+      spark.sql(t.createIfNotExistsStatement());
+      t.setupStatements().forEach(spark::sql);
+      LOG.info("created table {}", t.qualifiedName());
+    }
+    List<String> problems = differences(spark.table(t.qualifiedName()).schema(), t.schema(), false);
+    if (!problems.isEmpty()) {
+      throw new UserError("table " + t.qualifiedName() + " in the catalog does not match its "
+          + "declared schema (data-schemas " + t.name() + ".sql): " + String.join("; ", problems)
+          + ". Drop or migrate the table.");
+    }
+    return t;
+  }
+
+  /**
+   * Replaces the rows of {@code table} that match {@code condition} with {@code rows}, which
+   * must carry exactly the declared columns (names, order, types; no nulls where the schema says
+   * NOT NULL). The condition should select whole partitions (run_id, source).
+   */
+  public static void overwrite(SparkSession spark, String table, Dataset<Row> rows,
+      Column condition) {
+    TableSchema t = ensureTable(spark, table);
+    List<String> problems = differences(rows.schema(), t.schema(), true);
+    if (!problems.isEmpty()) {
+      throw new IllegalStateException("rows written to " + t.qualifiedName()
+          + " do not match its declared schema: " + String.join("; ", problems));
+    }
+    try {
+      rows.writeTo(t.qualifiedName()).overwrite(condition);
+    } catch (NoSuchTableException e) {
+      throw new IllegalStateException(t.qualifiedName() + " vanished while writing", e);
+    }
+  }
+
+  /**
+   * How {@code actual} differs from {@code declared}: names, order and types; with {@code
+   * strictNulls}, also a nullable column where NOT NULL is declared.
+   */
+  public static List<String> differences(StructType actual, StructType declared,
+      boolean strictNulls) {
+    List<String> problems = new ArrayList<>();
+    StructField[] a = actual.fields();
+    StructField[] d = declared.fields();
+    for (int i = 0; i < Math.max(a.length, d.length); i++) {
+      if (i >= a.length) {
+        problems.add("missing column " + d[i].name());
+      } else if (i >= d.length) {
+        problems.add("extra column " + a[i].name());
+      } else if (!a[i].name().equals(d[i].name())) {
+        problems.add("column " + (i + 1) + " is " + a[i].name() + ", declared " + d[i].name());
+      } else if (!a[i].dataType().sameType(d[i].dataType())) {
+        problems.add("column " + a[i].name() + " is " + a[i].dataType().simpleString()
+            + ", declared " + d[i].dataType().simpleString());
+      } else if (strictNulls && a[i].nullable() && !d[i].nullable()) {
+        problems.add("column " + a[i].name() + " is nullable, declared NOT NULL");
+      }
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,283 @@
+package io.finmix.jobs.ingest;
+
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.substring;
+
+import com.typesafe.config.Config;
+import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.FinmixConfig;
+import io.finmix.jobs.core.HadoopConf;
+import io.finmix.jobs.core.RunReport;
+import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.TableWriter;
+import io.finmix.schemas.TableSchemas;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The ingest stage: reads every declared source in its native format and writes the unified
+ * {@code finmix.corpus.records}; every raw row it cannot accept goes to {@code
+ * finmix.corpus.quarantine} with a reason. Re-running a run id replaces that run's rows.
+ */
+@Command(
+    name = "ingest",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Reads the corpora of a sources file into finmix.corpus.records.",
+        "Rows that cannot be read go to finmix.corpus.quarantine with a reason code."
+    })
+public final class IngestJob extends StageCommand {
+
+  private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
+
+  @Option(names = "--sources", paramLabel = "FILE",
+      description = "Sources file: a path, or a name under conf/ (default: ingest.sources, "
+          + "sources/public.conf).")
+  String sources;
+
+  @Option(names = "--only", paramLabel = "SOURCE", split = ",",
+      description = "Ingest only these sources (comma-separated); other sources' rows stay.")
+  List<String> only;
+
+  @Option(names = "--data-root", paramLabel = "DIR",
+      description = "Root of the raw files, overriding the sources file's data_root.")
+  String dataRoot;
+
+  public static void main(String[] args) {
+    System.exit(FinmixCli.execute(new IngestJob(), args));
+  }
+
+  @Override
+  protected Map<String, Object> flags() {
+    Map<String, Object> f = new HashMap<>();
+    f.put("ingest.sources", sources);
+    f.put("ingest.only", only);
+    f.put("ingest.data_root", dataRoot);
+    return f;
+  }
+
+  @Override
+  public int run(FinmixConfig config) {
+    Result result = ingest(session(config, "ingest"), config);
+    result.print(System.out);
+    return 0;
+  }
+
+  /** What an ingest run did: per-source counts, and where its report is. */
+  public record Result(Map<String, IngestStats> sources, IngestStats total, String report) {
+
+    /** The per-source table users see at the end of the stage. */
+    public void print(PrintStream out) {
+      out.printf("%-22s %6s %10s %10s %11s  %s%n", "source", "files", "raw rows", "records",
+          "quarantined", "reasons");
+      sources.forEach((name, s) -> line(out, name, s));
+      line(out, "total", total);
+      out.println("report: " + report);
+      out.flush();
+    }
+
+    private static void line(PrintStream out, String name, IngestStats s) {
+      StringBuilder reasons = new StringBuilder();
+      s.quarantined.forEach((k, v) -> reasons.append(reasons.length() == 0 ? "" : ", ")
+          .append(k).append('=').append(v));
+      out.printf("%-22s %6d %10d %10d %11d  %s%n", name, s.files, s.rawRows, s.records,
+          s.quarantinedTotal(), reasons);
+    }
+  }
+
+  /** Runs the stage: read, map, check keys, write both tables, report. */
+  public static Result ingest(SparkSession spark, FinmixConfig config) {
+    long started = System.nanoTime();
+    Config c = config.config();
+    String runId = config.runId();
+    int rawChars = c.getInt("ingest.quarantine_raw_chars");
+    List<String> only = c.getStringList("ingest.only");
+    List<SourceSpec> specs = SourcesFile.load(c.getString("ingest.sources"),
+        c.getString("ingest.data_root"), only, c.getInt("ingest.max_chars"));
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    IngestPlan plan = IngestPlan.plan(jsc.hadoopConfiguration(), specs,
+        c.getBytes("ingest.split_bytes"));
+    long files = plan.filesAndBytes().values().stream().mapToLong(v -> v[0]).sum();
+    long bytes = plan.filesAndBytes().values().stream().mapToLong(v -> v[1]).sum();
+    LOG.info("ingest: {} sources, {} files, {} MB from {} (run {})", specs.size(), files,
+        String.format("%.1f", bytes / 1e6), specs.get(0).dataRoot(), runId);
+
+    JavaRDD<IngestOutcome> outcomes = read(spark, jsc, specs, plan, rawChars);
+    outcomes.persist(StorageLevel.MEMORY_AND_DISK_SER());
+    try {
+      jsc.setJobDescription("ingest: read and validate " + files + " raw files");
+      Map<String, Long> counts = outcomes.flatMap(o -> {
+        List<String> keys = new ArrayList<>(2);
+        keys.add(o.source + "\t" + (o.isRecord ? "" : o.reason));
+        if (o.firstOfRaw) {
+          keys.add(o.source + "\t#raw");
+        }
+        return keys.iterator();
+      }).countByValue();
+
+      Dataset<Row> records = spark.createDataFrame(
+          outcomes.filter(o -> o.isRecord).map(o -> o.toRecordRow(runId)),
+          TableSchemas.load("corpus.records").schema());
+      Dataset<Row> quarantine = spark.createDataFrame(
+          outcomes.filter(o -> !o.isRecord).map(o -> o.toQuarantineRow(runId)),
+          TableSchemas.load("corpus.quarantine").schema());
+
+      Dataset<Row> duplicates = duplicateKeys(spark.createDataFrame(
+          outcomes.filter(o -> o.isRecord && o.keyMayCollide).map(o -> o.toRecordRow(runId)),
+          TableSchemas.load("corpus.records").schema()), rawChars);
+      jsc.setJobDescription("ingest: find records whose natural key repeats");
+      duplicates = duplicates.localCheckpoint();
+      Map<String, Long> duplicateCounts = new HashMap<>();
+      for (Row r : duplicates.groupBy("source").count().collectAsList()) {
+        duplicateCounts.put(r.getString(0), r.getLong(1));
+      }
+      if (!duplicateCounts.isEmpty()) {
+        Dataset<Row> taken = broadcast(duplicates.select(col("source_file").as("dup_file"),
+            col("source_offset").as("dup_offset"), col("source_item").as("dup_item")));
+        records = records.join(taken, col("source_file").equalTo(col("dup_file"))
+            .and(col("source_offset").equalTo(col("dup_offset")))
+            .and(col("source_item").equalTo(col("dup_item"))), "left_anti");
+        quarantine = quarantine.unionByName(duplicates);
+      }
+
+      Column thisRun = col("run_id").equalTo(runId);
+      if (!only.isEmpty()) {
+        thisRun = thisRun.and(col("source").isin(only.toArray()));
+      }
+      jsc.setJobDescription("ingest: write finmix.corpus.quarantine (run " + runId + ")");
+      TableWriter.overwrite(spark, "corpus.quarantine", quarantine, thisRun);
+      jsc.setJobDescription("ingest: write finmix.corpus.records (run " + runId + ")");
+      TableWriter.overwrite(spark, "corpus.records", records, thisRun);
+
+      Map<String, IngestStats> stats = stats(specs, plan, counts, duplicateCounts);
+      IngestStats total = new IngestStats();
+      stats.values().forEach(total::add);
+      String report = writeReport(config, jsc, specs, stats, total, started);
+      LOG.info("ingest: wrote {} records and {} quarantined rows in {} s", total.records,
+          total.quarantinedTotal(), (System.nanoTime() - started) / 1_000_000_000L);
+      return new Result(stats, total, report);
+    } finally {
+      outcomes.unpersist(false);
+      jsc.setJobDescription(null);
+    }
+  }
+
+  /** Reads every slice with finmix's readers and every Parquet source with Spark. */
+  static JavaRDD<IngestOutcome> read(SparkSession spark, JavaSparkContext jsc,
+      List<SourceSpec> specs, IngestPlan plan, int rawChars) {
+    Map<String, SourceSpec> byName = new HashMap<>();
+    specs.forEach(s -> byName.put(s.name(), s));
+    HadoopConf hadoop = new HadoopConf(jsc.hadoopConfiguration());
+    // Tasks get slice numbers; the slices travel in the closure (Java serialization), so a
+    // cluster's Kryo settings never meet them.
+    List<IngestPlan.FileSlice> slices = plan.slices();
+    List<Integer> ids = new ArrayList<>();
+    for (int i = 0; i < slices.size(); i++) {
+      ids.add(i);
+    }
+    JavaRDD<IngestOutcome> all = jsc.parallelize(ids, Math.max(1, ids.size()))
+        .flatMap(i -> SourceReader.outcomes(slices.get(i), byName.get(slices.get(i).source()),
+            hadoop.get(), rawChars));
+    for (Map.Entry<String, List<IngestPlan.FileSlice>> e : plan.parquet().entrySet()) {
+      all = all.union(ParquetRows.outcomes(spark, byName.get(e.getKey()), e.getValue(), rawChars));
+    }
+    return all;
+  }
+
+  /**
+   * Records whose record_id an earlier row (by file, offset, item) already has, as quarantine
+   * rows that name the row that kept the id.
+   */
+  public static Dataset<Row> duplicateKeys(Dataset<Row> records, int rawChars) {
+    WindowSpec byId = Window.partitionBy("record_id")
+        .orderBy("source_file", "source_offset", "source_item");
+    WindowSpec whole = byId.rowsBetween(Window.unboundedPreceding(), Window.unboundedFollowing());
+    return records
+        .withColumn("rank", row_number().over(byId))
+        .withColumn("kept_file", first("source_file").over(whole))
+        .withColumn("kept_offset", first("source_offset").over(whole))
+        .where(col("rank").gt(1))
+        .select(
+            col("source"),
+            col("source_file"),
+            col("source_offset"),
+            col("source_item"),
+            lit(QuarantineReason.DUPLICATE_KEY.code()).as("reason"),
+            coalesce(concat(lit("record_id "), col("record_id"), lit(" (the natural key) is "
+                + "already taken by the row at byte "), col("kept_offset").cast("string"),
+                lit(" of "), col("kept_file")), lit("duplicate record_id")).as("detail"),
+            substring(concat_ws("\t", col("instruction"), col("input"), col("output")), 1,
+                rawChars).as("raw"),
+            col("run_id"));
+  }
+
+  private static Map<String, IngestStats> stats(List<SourceSpec> specs, IngestPlan plan,
+      Map<String, Long> counts, Map<String, Long> duplicates) {
+    Map<String, IngestStats> stats = new LinkedHashMap<>();
+    for (SourceSpec spec : specs) {
+      IngestStats s = new IngestStats();
+      long[] fb = plan.filesAndBytes().get(spec.name());
+      s.files = fb[0];
+      s.bytes = fb[1];
+      stats.put(spec.name(), s);
+    }
+    counts.forEach((key, n) -> {
+      int tab = key.indexOf('\t');
+      IngestStats s = stats.get(key.substring(0, tab));
+      String kind = key.substring(tab + 1);
+      if (kind.equals("#raw")) {
+        s.rawRows += n;
+      } else if (kind.isEmpty()) {
+        s.records += n;
+      } else {
+        s.quarantined.merge(kind, n, Long::sum);
+      }
+    });
+    duplicates.forEach((source, n) -> {
+      IngestStats s = stats.get(source);
+      s.records -= n;
+      s.quarantined.merge(QuarantineReason.DUPLICATE_KEY.code(), n, Long::sum);
+    });
+    return stats;
+  }
+
+  private static String writeReport(FinmixConfig config, JavaSparkContext jsc,
+      List<SourceSpec> specs, Map<String, IngestStats> stats, IngestStats total, long started) {
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("stage", "ingest");
+    report.put("run_id", config.runId());
+    report.put("sources_file", config.config().getString("ingest.sources"));
+    report.put("data_root", specs.get(0).dataRoot());
+    report.put("seconds", (System.nanoTime() - started) / 1e9);
+    Map<String, Object> perSource = new LinkedHashMap<>();
+    stats.forEach((k, v) -> perSource.put(k, v.toMap()));
+    report.put("sources", perSource);
+    report.put("total", total.toMap());
+    report.put("tables", List.of("finmix.corpus.records", "finmix.corpus.quarantine"));
+    return RunReport.write(config, jsc.hadoopConfiguration(), "ingest", report).toString();
+  }
+}
