@@ -56,19 +56,30 @@ public final class FinmixCli implements Runnable {
 
   /** Runs a command object with finmix's error handling; returns the exit code. */
   public static int execute(Object command, String... args) {
+    return execute(command, null, null, args);
+  }
+
+  /** As {@link #execute(Object, String...)}, printing help and errors to the given writers. */
+  public static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(command);
+    if (out != null) {
+      cli.setOut(out);
+    }
+    if (err != null) {
+      cli.setErr(err);
+    }
     cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-      PrintWriter err = commandLine.getErr();
+      PrintWriter errors = commandLine.getErr();
       String name = commandLine.getCommandSpec().qualifiedName();
       Throwable user = userCause(e);
       if (user != null) {
-        err.println(name + ": error: " + user.getMessage());
-        err.flush();
+        errors.println(name + ": error: " + user.getMessage());
+        errors.flush();
         return USER_ERROR;
       }
-      err.println(name + ": failed: " + e);
-      e.printStackTrace(err);
-      err.flush();
+      errors.println(name + ": failed: " + e);
+      e.printStackTrace(errors);
+      errors.flush();
       return FAILURE;
     });
     return cli.execute(args);

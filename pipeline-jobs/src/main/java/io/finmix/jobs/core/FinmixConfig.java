@@ -84,6 +84,7 @@ public final class FinmixConfig {
     try {
       merged = merged.resolve();
       merged.checkValid(reference.resolve());
+      checkTypes(merged, reference.resolve());
     } catch (ConfigException e) {
       throw new UserError("invalid config: " + e.getMessage(), e);
     }
@@ -138,6 +139,20 @@ public final class FinmixConfig {
     }
   }
 
+  /** Reads every declared key with its declared type, so "lots" for a number fails now. */
+  private static void checkTypes(Config merged, Config reference) {
+    for (Map.Entry<String, ConfigValue> e : reference.entrySet()) {
+      String key = e.getKey();
+      switch (e.getValue().valueType()) {
+        case NUMBER -> merged.getNumber(key);
+        case BOOLEAN -> merged.getBoolean(key);
+        case LIST -> merged.getList(key);
+        case OBJECT -> merged.getObject(key);
+        default -> merged.getString(key);
+      }
+    }
+  }
+
   private void validate() {
     String runId = runId();
     if (!RUN_ID.matcher(runId).matches()) {
@@ -187,7 +202,8 @@ public final class FinmixConfig {
     if (w.isEmpty()) {
       return w;
     }
-    return new Path(w).toUri().getScheme() == null ? new File(w).getAbsolutePath() : w;
+    return new Path(w).toUri().getScheme() == null
+        ? new File(w).getAbsoluteFile().toPath().normalize().toString() : w;
   }
 
   public String runId() {

@@ -56,6 +56,10 @@ public final class SampleCorpus {
   }
 
   private static final Charset CP1252 = Charset.forName("windows-1252");
+  /** Where the bad rows of CSV and JSONL files go: amid good rows, at most 50 in. */
+  static int badRowsAt(int rows) {
+    return Math.min(50, rows / 2);
+  }
   private static final ObjectMapper JSON = new ObjectMapper()
       .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
 
@@ -133,15 +137,17 @@ public final class SampleCorpus {
     rows.add(new String[] {rows.get(20)[0].equals("neutral") ? "positive" : "neutral",
         rows.get(20)[1]}); // the same sentence under another label
     try (OutputStream out = create("fpb/all-data.csv")) {
-      for (String[] r : rows) {
-        line(out, r[0] + "," + csvField(r[1]), "\r\n", CP1252);
+      for (int i = 0; i < rows.size(); i++) {
+        if (i == badRowsAt(rows.size())) { // amid good rows: the neighbours must still load
+          line(out, "mixed,The outlook is uncertain .", "\r\n", CP1252);
+          csv.bad("unknown_label");
+          line(out, "neutral,", "\r\n", CP1252);
+          csv.bad("empty_text");
+          line(out, "positive,Sales rose,strongly", "\r\n", CP1252);
+          csv.bad("malformed_csv");
+        }
+        line(out, rows.get(i)[0] + "," + csvField(rows.get(i)[1]), "\r\n", CP1252);
       }
-      line(out, "mixed,The outlook is uncertain .", "\r\n", CP1252);
-      csv.bad("unknown_label");
-      line(out, "neutral,", "\r\n", CP1252);
-      csv.bad("empty_text");
-      line(out, "positive,Sales rose,strongly", "\r\n", CP1252);
-      csv.bad("malformed_csv");
     }
     csv.rawRows = csv.units = rows.size() + 3;
     try (OutputStream out = create("fpb/Sentences_66Agree.txt")) {
@@ -174,6 +180,15 @@ public final class SampleCorpus {
         line(out, "text,label", "\r\n", StandardCharsets.UTF_8);
         int rows = n(train ? 600 : 150);
         for (int i = 0; i < rows; i++) {
+          if (train && i == badRowsAt(rows)) {
+            out.write("$BAD caf".getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[] {(byte) 0xC3, (byte) 0x28}); // not UTF-8
+            out.write(" au lait,2\r\n".getBytes(StandardCharsets.US_ASCII));
+            p.bad("bad_encoding");
+            line(out, "$ODD sideways again,3", "\r\n", StandardCharsets.UTF_8);
+            p.bad("unknown_label");
+            p.rawRows += 2;
+          }
           String label = weighted(t, 0.15, 0.65);
           String tweet = t.tweet(label);
           if (i % 40 == 7) {
@@ -183,16 +198,10 @@ public final class SampleCorpus {
               StandardCharsets.UTF_8);
         }
         p.rawRows += rows;
-        if (train) {
-          out.write("$BAD caf".getBytes(StandardCharsets.US_ASCII));
-          out.write(new byte[] {(byte) 0xC3, (byte) 0x28}); // not UTF-8
-          out.write(" au lait,2\r\n".getBytes(StandardCharsets.US_ASCII));
-          p.bad("bad_encoding");
-          line(out, "$ODD sideways again,3", "\r\n", StandardCharsets.UTF_8);
-          p.bad("unknown_label");
+        if (train) { // an open quote runs to the end of the file, so this one comes last
           line(out, "\"$CUT this tweet never ends,1", "\r\n", StandardCharsets.UTF_8);
           p.bad("malformed_csv");
-          p.rawRows += 3;
+          p.rawRows += 1;
         }
       }
     }
@@ -327,20 +336,20 @@ public final class SampleCorpus {
       int rows = n(split.equals("train") ? 300 : 80);
       try (OutputStream out = create("gsm8k/" + split + ".jsonl")) {
         for (int i = 0; i < rows; i++) {
+          if (split.equals("train") && i == badRowsAt(rows)) {
+            line(out, "{\"question\": \"How many pens are left?\", \"answer\": \"Half of",
+                "\n", StandardCharsets.UTF_8);
+            p.bad("malformed_json");
+            jsonLine(out, JSON.createObjectNode().put("question", "What is 2 + 2?")
+                .put("answer", "2 + 2 = 4, but the final line is missing."));
+            p.bad("missing_field");
+            p.rawRows += 2;
+          }
           String[] problem = t.mathProblem();
           jsonLine(out, JSON.createObjectNode().put("question", problem[0])
               .put("answer", problem[1]));
         }
         p.rawRows += rows;
-        if (split.equals("train")) {
-          line(out, "{\"question\": \"How many pens are left?\", \"answer\": \"Half of", "\n",
-              StandardCharsets.UTF_8);
-          p.bad("malformed_json");
-          jsonLine(out, JSON.createObjectNode().put("question", "What is 2 + 2?")
-              .put("answer", "2 + 2 = 4, but the final line is missing."));
-          p.bad("missing_field");
-          p.rawRows += 2;
-        }
       }
     }
     p.units = p.rawRows;

@@ -1,0 +1,185 @@
+package io.finmix.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The acceptance suite: bin/finmix ingests the real public corpora in ../shared/corpora through
+ * conf/sources/public.conf, and every count is held against the figures in its SOURCE.md.
+ * Without ../shared this fails: it is run where the corpora are meant to be.
+ */
+@Tag("acceptance")
+class PublicCorporaAcceptanceIT extends SparkTestBase {
+
+  private static final String RUN = "acceptance";
+  private static final Path CORPORA = Path.of(System.getenv().getOrDefault("FINMIX_DATA_DIR",
+      Launcher.HOME.resolve("../shared/corpora").normalize().toString()));
+
+  @BeforeAll
+  static void ingestThePublicCorpora() throws Exception {
+    assertThat(CORPORA.resolve("fpb/SOURCE.md"))
+        .as("the public corpora (../shared/corpora, or FINMIX_DATA_DIR) are required here")
+        .exists();
+    Launcher.Result r = Launcher.run(Map.of("FINMIX_DATA_DIR", CORPORA.toString()), "ingest",
+        "--sources", "conf/sources/public.conf", "--warehouse", WAREHOUSE, "--run-id", RUN);
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains("total", "report:");
+  }
+
+  private static Map<String, Long> countBy(String query, Object... args) {
+    Map<String, Long> out = new TreeMap<>();
+    for (Row r : sql(query, args)) {
+      out.put(r.getString(0), r.getLong(1));
+    }
+    return out;
+  }
+
+  private static Map<String, Long> labels(String source, String split) {
+    return countBy("SELECT label, count(*) FROM finmix.corpus.records WHERE run_id = '%s' AND "
+        + "source = '%s' AND split LIKE '%s' GROUP BY label", RUN, source, split);
+  }
+
+  @Test
+  void sqlAnswersTheCountsPerSourceAndSplit() throws Exception {
+    Launcher.Result sql = Launcher.run("sql", "--warehouse", WAREHOUSE, "-e",
+        "SELECT source, split, count(*) FROM finmix.corpus.records GROUP BY 1, 2");
+    assertThat(sql.exitCode()).as(sql.err()).isZero();
+    Map<String, Long> counts = new TreeMap<>();
+    for (String line : sql.out().strip().split("\n")) {
+      String[] f = line.split("\t");
+      counts.put(f[0] + "/" + f[1], Long.parseLong(f[2]));
+    }
+    // Own splits, as SOURCE.md counts them (CSV records, not physical lines, for TFNS).
+    assertThat(counts).containsEntry("tfns/train", 9543L).containsEntry("tfns/test", 2388L)
+        .containsEntry("gsm8k/train", 7473L).containsEntry("gsm8k/test", 1319L)
+        .containsEntry("pixiu_fiqasa/train", 7500L).containsEntry("pixiu_fiqasa/valid", 1880L)
+        .containsEntry("pixiu_fiqasa/test", 2350L).containsEntry("svamp/test", 1000L)
+        .containsEntry("alpaca_seed/train", 175L);
+    // Hash-split sources: the totals.
+    Map<String, Long> totals = new TreeMap<>();
+    counts.forEach((k, v) -> totals.merge(k.substring(0, k.indexOf('/')), v, Long::sum));
+    assertThat(totals).isEqualTo(Map.of("fpb", 4846L, "tfns", 11931L, "fiqa_sa", 498L,
+        "pixiu_fiqasa", 11730L, "gsm8k", 8792L, "svamp", 1000L, "alpaca_demo", 999L,
+        "alpaca_seed", 175L));
+    assertThat(counts.get("fpb/train")).isBetween(3700L, 4050L);
+  }
+
+  @Test
+  void nothingInThePublicCorporaIsQuarantined() {
+    assertThat(count("SELECT count(*) FROM finmix.corpus.quarantine WHERE run_id = '%s'", RUN))
+        .isZero();
+  }
+
+  @Test
+  void financialPhraseBank() {
+    assertThat(labels("fpb", "%")).isEqualTo(Map.of("neutral", 2879L, "positive", 1363L,
+        "negative", 604L));
+    assertThat(count("SELECT count(DISTINCT input) FROM finmix.corpus.records WHERE run_id = '%s' "
+        + "AND source = 'fpb'", RUN)).isEqualTo(4838);
+    // cp1252, not UTF-8: the first non-UTF-8 byte (0xC6 at offset 2596) decodes to Æ.
+    Row first = sql("SELECT input, source_offset FROM finmix.corpus.records WHERE run_id = '%s' "
+        + "AND source = 'fpb' AND source_offset <= 2596 ORDER BY source_offset DESC LIMIT 1", RUN)
+        .get(0);
+    assertThat(first.getString(0)).contains("\u00c6");
+    assertThat(count("SELECT count(*) FROM finmix.corpus.records WHERE run_id = '%s' AND "
+        + "source = 'fpb' AND input LIKE '%%\ufffd%%'", RUN)).isZero();
+    assertThat(count("SELECT count(DISTINCT text_hash) FROM finmix.corpus.records WHERE "
+        + "run_id = '%s' AND source = 'fpb' AND input IN (SELECT input FROM finmix.corpus.records "
+        + "WHERE source = 'fpb' GROUP BY input HAVING count(DISTINCT label) > 1)", RUN))
+        .as("the two sentences with conflicting labels").isEqualTo(2);
+  }
+
+  @Test
+  void twitterFinancialNewsSentiment() {
+    assertThat(labels("tfns", "train")).isEqualTo(Map.of("negative", 1442L, "positive", 1923L,
+        "neutral", 6178L));
+    assertThat(labels("tfns", "test")).isEqualTo(Map.of("negative", 347L, "positive", 475L,
+        "neutral", 1566L));
+    assertThat(countBy("SELECT split, count(*) FROM finmix.corpus.records WHERE run_id = '%s' "
+        + "AND source = 'tfns' AND input LIKE '%%\n%%' GROUP BY split", RUN))
+        .as("tweets that span lines").isEqualTo(Map.of("train", 184L, "test", 43L));
+    assertThat(count("SELECT count(*) FROM finmix.corpus.records WHERE run_id = '%s' AND "
+        + "source = 'tfns' AND input LIKE '%%\r%%'", RUN)).isZero();
+  }
+
+  @Test
+  void fiqaHeadlines() {
+    assertThat(labels("fiqa_sa", "%")).isEqualTo(Map.of("negative", 118L, "neutral", 143L,
+        "positive", 237L));
+    assertThat(count("SELECT count(DISTINCT input) FROM finmix.corpus.records WHERE run_id = '%s' "
+        + "AND source = 'fiqa_sa'", RUN)).isEqualTo(436);
+    Row tesco = sql("SELECT collect_list(concat(attributes['target'], '=', "
+        + "attributes['sentiment_score'])) FROM (SELECT * FROM finmix.corpus.records WHERE "
+        + "run_id = '%s' AND source = 'fiqa_sa' AND input = 'Tesco sells Blinkbox and broadband "
+        + "service to TalkTalk' ORDER BY source_item)", RUN).get(0);
+    assertThat(tesco.getList(0)).containsExactly("TalkTalk=0.136", "Tesco=0.192");
+  }
+
+  @Test
+  void pixiuFiqaSentiment() {
+    assertThat(labels("pixiu_fiqasa", "train")).isEqualTo(Map.of("positive", 4570L,
+        "negative", 2350L, "neutral", 580L));
+    assertThat(labels("pixiu_fiqasa", "valid")).isEqualTo(Map.of("positive", 1210L,
+        "negative", 520L, "neutral", 150L));
+    assertThat(labels("pixiu_fiqasa", "test")).isEqualTo(Map.of("positive", 1410L,
+        "negative", 760L, "neutral", 180L));
+    assertThat(count("SELECT count(DISTINCT instruction) FROM finmix.corpus.records WHERE "
+        + "run_id = '%s' AND source = 'pixiu_fiqasa'", RUN)).isEqualTo(20);
+    assertThat(countBy("SELECT split, count(DISTINCT input) FROM finmix.corpus.records WHERE "
+        + "run_id = '%s' AND source = 'pixiu_fiqasa' GROUP BY split", RUN))
+        .isEqualTo(Map.of("train", 724L, "valid", 186L, "test", 233L));
+  }
+
+  @Test
+  void mathWordProblems() {
+    assertThat(count("SELECT count(*) FROM finmix.corpus.records WHERE run_id = '%s' AND "
+        + "source = 'gsm8k' AND output RLIKE '#### -?[0-9]{1,3}(,[0-9]{3})+$'", RUN))
+        .as("answers with thousands separators").isEqualTo(93);
+    assertThat(count("SELECT count(*) FROM finmix.corpus.records WHERE run_id = '%s' AND "
+        + "source = 'gsm8k' AND NOT label RLIKE '^-?[0-9]+$'", RUN)).isZero();
+    assertThat(count("SELECT count(*) FROM finmix.corpus.records WHERE run_id = '%s' AND "
+        + "source = 'gsm8k' AND label LIKE '-%%'", RUN)).isEqualTo(5);
+    Row natalia = sql("SELECT label, split FROM finmix.corpus.records WHERE run_id = '%s' AND "
+        + "source = 'gsm8k' AND input LIKE 'Natalia sold clips%%'", RUN).get(0);
+    assertThat(natalia.toString()).isEqualTo("[72,train]");
+    Row svamp = sql("SELECT input, label, attributes['equation'] FROM finmix.corpus.records "
+        + "WHERE run_id = '%s' AND source = 'svamp' AND input LIKE 'Each pack of dvds costs 76%%'",
+        RUN).get(0);
+    assertThat(svamp.getString(0)).endsWith("on each pack How much do you have to pay to buy "
+        + "each pack?");
+    assertThat(svamp.getString(1)).isEqualTo("51");
+    assertThat(svamp.getString(2)).isEqualTo("( 76.0 - 25.0 )");
+  }
+
+  @Test
+  void instructionData() {
+    assertThat(count("SELECT count(*) FROM finmix.corpus.records WHERE run_id = '%s' AND "
+        + "source = 'alpaca_demo' AND input = ''", RUN)).isEqualTo(587);
+    assertThat(count("SELECT count(*) FROM finmix.corpus.records WHERE run_id = '%s' AND "
+        + "source = 'alpaca_seed' AND attributes['is_classification'] = 'true'", RUN))
+        .isEqualTo(26);
+    assertThat(count("SELECT count(*) FROM finmix.corpus.records WHERE run_id = '%s' AND "
+        + "source = 'alpaca_seed' AND input = ''", RUN)).isEqualTo(50);
+    assertThat(count("SELECT count(*) - count(DISTINCT text_hash, output) FROM "
+        + "finmix.corpus.records WHERE run_id = '%s' AND source = 'alpaca_demo'", RUN))
+        .as("the 14 extra exact duplicates").isEqualTo(14);
+  }
+
+  @Test
+  void recordsCarryTheirProvenance() throws Exception {
+    Row tfns = sql("SELECT source_file, source_offset FROM finmix.corpus.records WHERE "
+        + "run_id = '%s' AND source = 'tfns' AND split = 'train' ORDER BY source_offset LIMIT 1",
+        RUN).get(0);
+    assertThat(tfns.getString(0)).endsWith("tfns/sent_train.csv");
+    byte[] raw = Files.readAllBytes(CORPORA.resolve("tfns/sent_train.csv"));
+    assertThat(tfns.getLong(1)).isEqualTo(new String(raw, 0, 20, "UTF-8").indexOf('\n') + 1);
+  }
+}

@@ -1,0 +1,32 @@
+package io.finmix.jobs.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.finmix.jobs.CliRunner;
+import io.finmix.jobs.SparkTestBase;
+import io.finmix.jobs.core.RunReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+
+class RunJobTest extends SparkTestBase {
+
+  @Test
+  void runWritesTheSampleDataAndIngestsIt() throws Exception {
+    Path sample = Files.createTempDirectory(Path.of(WAREHOUSE), "run-sample-");
+    CliRunner r = CliRunner.run(new RunJob(), "--warehouse", WAREHOUSE, "--run-id", "run-test",
+        "--set", "run.sample_data_dir=" + sample);
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(sample.resolve("fpb/all-data.csv")).exists();
+    assertThat(count("SELECT count(DISTINCT source) FROM finmix.corpus.records "
+        + "WHERE run_id = 'run-test'")).isEqualTo(13);
+    assertThat(count("SELECT count(*) FROM finmix.corpus.quarantine WHERE run_id = 'run-test'"))
+        .isGreaterThanOrEqualTo(10);
+    Map<String, Object> report = RunReport.read(config("run_id=run-test"), new Configuration(),
+        "ingest");
+    assertThat(report).containsEntry("sources_file", "sources/sample.conf")
+        .containsEntry("data_root", sample.toString());
+  }
+}
