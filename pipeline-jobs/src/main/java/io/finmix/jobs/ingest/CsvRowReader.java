@@ -3,14 +3,11 @@ package io.finmix.jobs.ingest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 
 /**
  * Reads an RFC 4180 CSV file at the byte level, so each record's byte offset is exact and each
@@ -20,7 +17,7 @@ import java.util.NoSuchElementException;
  * <p>A record with the wrong number of fields, text after a closing quote or an unterminated
  * quote becomes a {@code malformed_csv} row; reading goes on with the next record.
  */
-final class CsvRowReader implements Iterator<NativeRow> {
+final class CsvRowReader extends NativeRowReader {
 
   private final ByteInput in;
   private final SourceSpec.CsvOptions options;
@@ -32,8 +29,6 @@ final class CsvRowReader implements Iterator<NativeRow> {
   private final List<ByteBuf> fields = new ArrayList<>();
   private int fieldCount;
   private List<String> columns;
-  private NativeRow next;
-  private boolean done;
   private boolean bomChecked;
 
   CsvRowReader(ByteInput in, SourceSpec spec, ObjectMapper json) {
@@ -48,29 +43,7 @@ final class CsvRowReader implements Iterator<NativeRow> {
   }
 
   @Override
-  public boolean hasNext() {
-    if (next == null && !done) {
-      try {
-        next = advance();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      done = next == null;
-    }
-    return next != null;
-  }
-
-  @Override
-  public NativeRow next() {
-    if (!hasNext()) {
-      throw new NoSuchElementException();
-    }
-    NativeRow row = next;
-    next = null;
-    return row;
-  }
-
-  private NativeRow advance() throws IOException {
+  protected NativeRow advance() throws IOException {
     skipBom();
     while (true) {
       long offset = in.position();

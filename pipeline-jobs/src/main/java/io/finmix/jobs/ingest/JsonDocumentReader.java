@@ -9,11 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 
 /**
  * Streams the records of one JSON document: the elements of an array, or the values of an
@@ -23,17 +20,15 @@ import java.util.NoSuchElementException;
  * <p>A syntax or encoding error ends the document: the rest of the file becomes one quarantine
  * row at the error's offset, since a JSON parser cannot find the next record after it.
  */
-final class JsonDocumentReader implements Iterator<NativeRow> {
+final class JsonDocumentReader extends NativeRowReader {
 
   private final JsonParser parser;
   private final ObjectReader json;
   private final boolean objectValues;
   private final List<String> path;
   private boolean started;
-  private boolean done;
   /** Set when the document cannot be read further. */
   private boolean fatal;
-  private NativeRow next;
 
   JsonDocumentReader(InputStream in, SourceSpec spec, ObjectMapper json) throws IOException {
     this.parser = json.getFactory().createParser(in);
@@ -44,38 +39,32 @@ final class JsonDocumentReader implements Iterator<NativeRow> {
   }
 
   @Override
-  public boolean hasNext() {
-    if (next == null && !done) {
-      try {
-        next = advance();
-      } catch (JsonProcessingException e) {
-        next = failure(e);
-      } catch (IOException e) {
-        if (JsonErrors.isEncoding(e)) {
-          next = failure(e);
-        } else {
-          throw new UncheckedIOException(e);
-        }
-      }
-      if (next == null || fatal) {
-        done = true;
-        closeQuietly();
-      }
+  protected NativeRow advance() throws IOException {
+    if (fatal) {
+      return null;
     }
-    return next != null;
+    try {
+      return read();
+    } catch (JsonProcessingException e) {
+      return failure(e);
+    } catch (IOException e) {
+      if (JsonErrors.isEncoding(e)) {
+        return failure(e);
+      }
+      throw e;
+    }
   }
 
   @Override
-  public NativeRow next() {
-    if (!hasNext()) {
-      throw new NoSuchElementException();
+  protected void onEnd() {
+    try {
+      parser.close();
+    } catch (IOException e) {
+      // nothing more to read
     }
-    NativeRow row = next;
-    next = null;
-    return row;
   }
 
-  private NativeRow advance() throws IOException {
+  private NativeRow read() throws IOException {
     if (!started) {
       started = true;
       NativeRow problem = descend();
@@ -150,13 +139,5 @@ final class JsonDocumentReader implements Iterator<NativeRow> {
     return NativeRow.failed(offset, JsonErrors.isEncoding(e) ? QuarantineReason.BAD_ENCODING
         : QuarantineReason.MALFORMED_JSON, detail + "; the rest of the document is not read",
         "", StandardCharsets.UTF_8);
-  }
-
-  private void closeQuietly() {
-    try {
-      parser.close();
-    } catch (IOException e) {
-      // nothing more to read
-    }
   }
 }

@@ -5,19 +5,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
 
 /**
  * Reads the lines of a slice of a file (JSONL, or text lines such as {@code sentence@label}):
  * every line that starts at an offset in [start, end). Lines end at LF; a CR before it is
  * dropped. Blank lines are not rows and are skipped.
  */
-final class LineRowReader implements Iterator<NativeRow> {
+final class LineRowReader extends NativeRowReader {
 
   private final ByteInput in;
   private final long end;
@@ -28,8 +25,6 @@ final class LineRowReader implements Iterator<NativeRow> {
   private final ObjectMapper json;
   private final int maxLineBytes;
   private final ByteBuf line;
-  private NativeRow next;
-  private boolean done;
 
   /** {@code in} is positioned at the first byte of the first line of the slice. */
   LineRowReader(ByteInput in, long end, SourceSpec spec, ObjectMapper json) {
@@ -53,29 +48,7 @@ final class LineRowReader implements Iterator<NativeRow> {
   }
 
   @Override
-  public boolean hasNext() {
-    if (next == null && !done) {
-      try {
-        next = advance();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      done = next == null;
-    }
-    return next != null;
-  }
-
-  @Override
-  public NativeRow next() {
-    if (!hasNext()) {
-      throw new NoSuchElementException();
-    }
-    NativeRow row = next;
-    next = null;
-    return row;
-  }
-
-  private NativeRow advance() throws IOException {
+  protected NativeRow advance() throws IOException {
     while (true) {
       long offset = in.position();
       if (offset >= end) {
