@@ -181,9 +181,9 @@ public final class RecordMapper {
         keyParts.add(v);
       }
       String recordId = StableHash.hex128(spec.name(), String.join("\u0000", keyParts));
-      String textHash = StableHash.hex128(StableHash.normalize(
-          (instruction == null ? "" : instruction) + "\n" + input));
-      String split = split(input, keyParts);
+      String text = StableHash.normalize((instruction == null ? "" : instruction) + "\n" + input);
+      String textHash = StableHash.hex128(text);
+      String split = split(text, keyParts);
       return IngestOutcome.record(first, spec, file.uri(), row.offset, index, recordId, split,
           instruction, input, output, choices, label, attributes, textHash, keyMayCollide);
     }
@@ -267,7 +267,8 @@ public final class RecordMapper {
       }
     }
 
-    private String split(String input, List<String> keyParts) throws Reject {
+    /** The record's split; a hash split hashes the normalised instruction + input. */
+    private String split(String normalizedText, List<String> keyParts) throws Reject {
       if (file.split() != null) {
         return file.split();
       }
@@ -285,7 +286,7 @@ public final class RecordMapper {
         return split;
       }
       SplitRule.Hash h = (SplitRule.Hash) rule;
-      return h.pick(h.byKey() ? String.join("\u0000", keyParts) : StableHash.normalize(input));
+      return h.pick(h.byKey() ? String.join("\u0000", keyParts) : normalizedText);
     }
 
     /** The value at a path: $-names, the exploded element, or the row. */

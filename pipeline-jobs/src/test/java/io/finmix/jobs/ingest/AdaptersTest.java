@@ -136,6 +136,19 @@ class AdaptersTest {
   }
 
   @Test
+  void aHashSplitHashesTheInstructionToo() {
+    StringBuilder json = new StringBuilder("[");
+    for (int i = 0; i < 200; i++) {
+      json.append(i == 0 ? "" : ",").append("{\"instruction\": \"Name color number ").append(i)
+          .append(".\", \"input\": \"\", \"output\": \"Blue.\"}");
+    }
+    write(dir, "many.json", json.append("]").toString());
+    List<IngestOutcome> records = records(outcomes(spec(dir, "adapter = alpaca_json, "
+        + "files = [many.json], split { hash { train = 0.5, test = 0.5 }, seed = 3 }")));
+    assertThat(records.stream().filter(r -> r.split.equals("train")).count()).isBetween(70L, 130L);
+  }
+
+  @Test
   void nestedInstructionsGiveOneRecordPerInstance() {
     write(dir, "seed_tasks.jsonl", "{\"id\": \"seed_task_0\", \"name\": \"antonym\", "
         + "\"instruction\": \"Give the antonym.\", \"instances\": [{\"input\": \"hot\", "
