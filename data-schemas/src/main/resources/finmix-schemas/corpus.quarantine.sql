@@ -12,7 +12,7 @@ CREATE TABLE finmix.corpus.quarantine (
 )
 USING iceberg
 PARTITIONED BY (run_id, source)
-TBLPROPERTIES ('format-version' = '2', 'write.distribution-mode' = 'hash');
+TBLPROPERTIES ('format-version' = '2', 'write.distribution-mode' = 'none');
 
 -- Rows sorted inside each data file, so the same input writes the same files.
 ALTER TABLE finmix.corpus.quarantine WRITE ORDERED BY source_file, source_offset, source_item

@@ -20,6 +20,7 @@ import io.finmix.jobs.core.TableWriter;
 import io.finmix.schemas.TableSchemas;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -127,7 +128,7 @@ public final class IngestJob extends StageCommand {
         String.format("%.1f", bytes / 1e6), specs.get(0).dataRoot(), runId);
 
     JavaRDD<IngestOutcome> outcomes = read(spark, jsc, specs, plan, rawChars);
-    outcomes.persist(StorageLevel.MEMORY_AND_DISK_SER());
+    outcomes.persist(StorageLevel.MEMORY_AND_DISK());
     try {
       jsc.setJobDescription("ingest: read and validate " + files + " raw files");
       Map<String, Long> counts = outcomes.flatMap(o -> {
@@ -138,6 +139,9 @@ public final class IngestJob extends StageCommand {
         }
         return keys.iterator();
       }).countByValue();
+      long raw = counts.entrySet().stream().filter(e -> e.getKey().endsWith("\t#raw"))
+          .mapToLong(Map.Entry::getValue).sum();
+      LOG.info("ingest: read and validated {} raw rows in {} s", raw, seconds(started));
 
       Dataset<Row> records = spark.createDataFrame(
           outcomes.filter(o -> o.isRecord).map(o -> o.toRecordRow(runId)),
@@ -146,15 +150,16 @@ public final class IngestJob extends StageCommand {
           outcomes.filter(o -> !o.isRecord).map(o -> o.toQuarantineRow(runId)),
           TableSchemas.load("corpus.quarantine").schema());
 
+      jsc.setJobDescription("ingest: find records whose natural key repeats");
       Dataset<Row> duplicates = duplicateKeys(spark.createDataFrame(
           outcomes.filter(o -> o.isRecord && o.keyMayCollide).map(o -> o.toRecordRow(runId)),
-          TableSchemas.load("corpus.records").schema()), rawChars);
-      jsc.setJobDescription("ingest: find records whose natural key repeats");
-      duplicates = duplicates.localCheckpoint();
+          TableSchemas.load("corpus.records").schema()), rawChars).localCheckpoint();
       Map<String, Long> duplicateCounts = new HashMap<>();
       for (Row r : duplicates.groupBy("source").count().collectAsList()) {
         duplicateCounts.put(r.getString(0), r.getLong(1));
       }
+      LOG.info("ingest: checked natural keys ({} repeated) at {} s",
+          duplicateCounts.values().stream().mapToLong(Long::longValue).sum(), seconds(started));
       if (!duplicateCounts.isEmpty()) {
         Dataset<Row> taken = broadcast(duplicates.select(col("source_file").as("dup_file"),
             col("source_offset").as("dup_offset"), col("source_item").as("dup_item")));
@@ -170,20 +175,26 @@ public final class IngestJob extends StageCommand {
       }
       jsc.setJobDescription("ingest: write finmix.corpus.quarantine (run " + runId + ")");
       TableWriter.overwrite(spark, "corpus.quarantine", quarantine, thisRun);
+      LOG.info("ingest: wrote finmix.corpus.quarantine at {} s", seconds(started));
       jsc.setJobDescription("ingest: write finmix.corpus.records (run " + runId + ")");
       TableWriter.overwrite(spark, "corpus.records", records, thisRun);
+      LOG.info("ingest: wrote finmix.corpus.records at {} s", seconds(started));
 
       Map<String, IngestStats> stats = stats(specs, plan, counts, duplicateCounts);
       IngestStats total = new IngestStats();
       stats.values().forEach(total::add);
       String report = writeReport(config, jsc, specs, stats, total, started);
-      LOG.info("ingest: wrote {} records and {} quarantined rows in {} s", total.records,
-          total.quarantinedTotal(), (System.nanoTime() - started) / 1_000_000_000L);
+      LOG.info("ingest: {} records and {} quarantined rows in {} s", total.records,
+          total.quarantinedTotal(), seconds(started));
       return new Result(stats, total, report);
     } finally {
       outcomes.unpersist(false);
       jsc.setJobDescription(null);
     }
+  }
+
+  private static String seconds(long startedNanos) {
+    return String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - startedNanos) / 1e9);
   }
 
   /** Reads every slice with finmix's readers and every Parquet source with Spark. */
@@ -213,6 +224,11 @@ public final class IngestJob extends StageCommand {
    * rows that name the row that kept the id.
    */
   public static Dataset<Row> duplicateKeys(Dataset<Row> records, int rawChars) {
+    // Repeats are rare: shuffle only the ids to find them, then rank just those records.
+    Dataset<Row> repeated = records.groupBy("record_id").count().where(col("count").gt(1))
+        .select("record_id");
+    records = records.join(broadcast(repeated), "record_id")
+        .select(Arrays.stream(records.columns()).map(c -> col(c)).toArray(Column[]::new));
     WindowSpec byId = Window.partitionBy("record_id")
         .orderBy("source_file", "source_offset", "source_item");
     WindowSpec whole = byId.rowsBetween(Window.unboundedPreceding(), Window.unboundedFollowing());
