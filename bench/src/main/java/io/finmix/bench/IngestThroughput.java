@@ -1,0 +1,136 @@
+package io.finmix.bench;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.from_json;
+
+import io.finmix.jobs.core.FinmixConfig;
+import io.finmix.jobs.core.SparkSessions;
+import io.finmix.jobs.ingest.IngestJob;
+import io.finmix.jobs.ingest.SourceSpec;
+import io.finmix.jobs.ingest.SourcesFile;
+import io.finmix.jobs.sample.SampleCorpus;
+import java.io.File;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * Ingest throughput on a generated corpus of at least a million raw rows: finmix's ingest
+ * (native readers, validation, mapping, both Iceberg tables) against Spark's own readers on the
+ * same files writing plain Parquet, side by side in one JVM. Prints raw rows/s per core and the
+ * ratio. Not a test: run it with bench/ingest-throughput.
+ */
+public final class IngestThroughput {
+
+  private IngestThroughput() {}
+
+  public static void main(String[] args) throws Exception {
+    long wanted = args.length > 0 ? Long.parseLong(args[0]) : 1_000_000L;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+    File work = new File(args.length > 2 ? args[2] : "bench/target/ingest-bench").getAbsoluteFile();
+    String data = new File(work, "raw").getPath();
+    FinmixConfig config = FinmixConfig.load(null, List.of(
+        "warehouse=" + new File(work, "warehouse").getPath(), "run_id=bench",
+        "ingest.sources=sources/sample.conf", "ingest.data_root=" + data), null);
+
+    Map<String, SampleCorpus.Planted> planted = SampleCorpus.write(data, 1, 1.0,
+        new Configuration());
+    long perScale = planted.values().stream().mapToLong(p -> p.rawRows).sum();
+    double scale = Math.ceil(wanted / (double) perScale * 1.02);
+    System.out.printf(Locale.ROOT, "generating the sample corpus at scale %.0f ...%n", scale);
+    planted = SampleCorpus.write(data, 1, scale, new Configuration());
+    long raw = planted.values().stream().mapToLong(p -> p.rawRows).sum();
+    long bytes = du(new File(data));
+
+    SparkSession spark = SparkSessions.getOrCreate(config, "finmix ingest bench");
+    spark.sparkContext().setLogLevel("WARN");
+    int cores = spark.sparkContext().defaultParallelism();
+    List<SourceSpec> specs = SourcesFile.load("sources/sample.conf", data, List.of(), 100_000);
+
+    double bestFinmix = Double.MAX_VALUE;
+    double bestSpark = Double.MAX_VALUE;
+    long records = 0;
+    long sparkRows = 0;
+    for (int round = 1; round <= rounds; round++) {
+      long t0 = System.nanoTime();
+      IngestJob.Result result = IngestJob.ingest(spark, config);
+      double finmix = (System.nanoTime() - t0) / 1e9;
+      records = result.total().records;
+      if (result.total().rawRows != raw) {
+        throw new IllegalStateException("ingest read " + result.total().rawRows + " raw rows, "
+            + "the generator wrote " + raw);
+      }
+      t0 = System.nanoTime();
+      sparkRows = sparkNative(spark, specs, new File(work, "spark-native").getPath());
+      double sparkSeconds = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(Locale.ROOT, "round %d: finmix ingest %.1f s, spark readers %.1f s%n",
+          round, finmix, sparkSeconds);
+      bestFinmix = Math.min(bestFinmix, finmix);
+      bestSpark = Math.min(bestSpark, sparkSeconds);
+    }
+
+    double finmixRate = raw / bestFinmix / cores;
+    double sparkRate = raw / bestSpark / cores;
+    System.out.println();
+    System.out.printf(Locale.ROOT, "corpus: %,d raw rows in %d sources, %.1f MB; %d cores "
+        + "(local[*]); best of %d rounds%n", raw, specs.size(), bytes / 1e6, cores, rounds);
+    System.out.printf(Locale.ROOT, "%-58s %10s %14s%n", "", "seconds", "raw rows/s/core");
+    System.out.printf(Locale.ROOT, "%-58s %10.1f %,14.0f%n",
+        "finmix ingest (validate, map, 2 Iceberg tables)", bestFinmix, finmixRate);
+    System.out.printf(Locale.ROOT, "%-58s %10.1f %,14.0f%n",
+        "Spark built-in readers -> Parquet (no validation)", bestSpark, sparkRate);
+    System.out.printf(Locale.ROOT, "ratio finmix / Spark readers (throughput): %.2f%n",
+        finmixRate / sparkRate);
+    System.out.printf(Locale.ROOT, "(finmix kept %,d records; Spark's readers produced %,d rows)%n",
+        records, sparkRows);
+    spark.stop();
+  }
+
+  /**
+   * The peer: each file read with the Spark reader a user would reach for (CSV with multiLine
+   * and the encoding, JSON, text, Parquet) and written as Parquet.
+   */
+  private static long sparkNative(SparkSession spark, List<SourceSpec> specs, String out) {
+    long rows = 0;
+    for (SourceSpec spec : specs) {
+      String[] files = spec.files().stream()
+          .map(f -> new File(spec.dataRoot(), f.path()).getPath()).toArray(String[]::new);
+      Dataset<Row> df = switch (spec.format()) {
+        case CSV -> spark.read().option("header", spec.csv().header())
+            .option("multiLine", true).option("encoding", spec.encoding()).csv(files);
+        case JSONL -> spark.read().json(files);
+        // An object of records (FiQA) would become one column per key: read it as a map.
+        case JSON -> spec.json().objectValues()
+            ? spark.read().option("wholetext", true).text(files)
+                .select(explode(from_json(col("value"), DataTypes.createMapType(
+                    DataTypes.StringType, DataTypes.StringType))))
+            : spark.read().option("multiLine", true).json(files);
+        case LINES -> spark.read().option("encoding", spec.encoding()).text(files);
+        case PARQUET -> spark.read().parquet(files);
+      };
+      df.write().mode("overwrite").parquet(out + "/" + spec.name());
+      rows += spark.read().parquet(out + "/" + spec.name()).count();
+    }
+    return rows;
+  }
+
+  private static long du(File f) {
+    if (f.isFile()) {
+      return f.length();
+    }
+    long total = 0;
+    File[] children = f.listFiles();
+    if (children != null) {
+      for (File c : children) {
+        total += du(c);
+      }
+    }
+    return total;
+  }
+}
