@@ -131,17 +131,10 @@ public final class IngestJob extends StageCommand {
     outcomes.persist(StorageLevel.MEMORY_AND_DISK());
     try {
       jsc.setJobDescription("ingest: read and validate " + files + " raw files");
-      Map<String, Long> counts = outcomes.flatMap(o -> {
-        List<String> keys = new ArrayList<>(2);
-        keys.add(o.source + "\t" + (o.isRecord ? "" : o.reason));
-        if (o.firstOfRaw) {
-          keys.add(o.source + "\t#raw");
-        }
-        return keys.iterator();
-      }).countByValue();
-      long raw = counts.entrySet().stream().filter(e -> e.getKey().endsWith("\t#raw"))
-          .mapToLong(Map.Entry::getValue).sum();
-      LOG.info("ingest: read and validated {} raw rows in {} s", raw, seconds(started));
+      Map<String, Long> counts = countOutcomes(outcomes);
+      LOG.info("ingest: read and validated {} raw rows in {} s", counts.entrySet().stream()
+          .filter(e -> e.getKey().endsWith("\t#raw")).mapToLong(Map.Entry::getValue).sum(),
+          seconds(started));
 
       Dataset<Row> records = spark.createDataFrame(
           outcomes.filter(o -> o.isRecord).map(o -> o.toRecordRow(runId)),
@@ -161,11 +154,7 @@ public final class IngestJob extends StageCommand {
       LOG.info("ingest: checked natural keys ({} repeated) at {} s",
           duplicateCounts.values().stream().mapToLong(Long::longValue).sum(), seconds(started));
       if (!duplicateCounts.isEmpty()) {
-        Dataset<Row> taken = broadcast(duplicates.select(col("source_file").as("dup_file"),
-            col("source_offset").as("dup_offset"), col("source_item").as("dup_item")));
-        records = records.join(taken, col("source_file").equalTo(col("dup_file"))
-            .and(col("source_offset").equalTo(col("dup_offset")))
-            .and(col("source_item").equalTo(col("dup_item"))), "left_anti");
+        records = withoutRows(records, duplicates);
         quarantine = quarantine.unionByName(duplicates);
       }
 
@@ -191,6 +180,27 @@ public final class IngestJob extends StageCommand {
       outcomes.unpersist(false);
       jsc.setJobDescription(null);
     }
+  }
+
+  /** Outcome counts by "source\treason" ("" for records) and "source\t#raw" for raw rows. */
+  private static Map<String, Long> countOutcomes(JavaRDD<IngestOutcome> outcomes) {
+    return outcomes.flatMap(o -> {
+      List<String> keys = new ArrayList<>(2);
+      keys.add(o.source + "\t" + (o.isRecord ? "" : o.reason));
+      if (o.firstOfRaw) {
+        keys.add(o.source + "\t#raw");
+      }
+      return keys.iterator();
+    }).countByValue();
+  }
+
+  /** {@code records} without the rows {@code removed} names by file, offset and item. */
+  static Dataset<Row> withoutRows(Dataset<Row> records, Dataset<Row> removed) {
+    Dataset<Row> taken = broadcast(removed.select(col("source_file").as("dup_file"),
+        col("source_offset").as("dup_offset"), col("source_item").as("dup_item")));
+    return records.join(taken, col("source_file").equalTo(col("dup_file"))
+        .and(col("source_offset").equalTo(col("dup_offset")))
+        .and(col("source_item").equalTo(col("dup_item"))), "left_anti");
   }
 
   private static String seconds(long startedNanos) {
