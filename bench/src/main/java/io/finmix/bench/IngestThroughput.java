@@ -11,6 +11,8 @@ import io.finmix.jobs.ingest.SourceSpec;
 import io.finmix.jobs.ingest.SourcesFile;
 import io.finmix.jobs.sample.SampleCorpus;
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,18 +36,17 @@ public final class IngestThroughput {
     long wanted = args.length > 0 ? Long.parseLong(args[0]) : 1_000_000L;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
     File work = new File(args.length > 2 ? args[2] : "bench/target/ingest-bench").getAbsoluteFile();
+    // "both" (the default) runs the two side by side; "finmix" or "spark" runs one, so whole
+    // processes can also be timed from outside.
+    String side = args.length > 3 ? args[3] : "both";
     String data = new File(work, "raw").getPath();
     FinmixConfig config = FinmixConfig.load(null, List.of(
         "warehouse=" + new File(work, "warehouse").getPath(), "run_id=bench",
         "ingest.sources=sources/sample.conf", "ingest.data_root=" + data), null);
 
-    Map<String, SampleCorpus.Planted> planted = SampleCorpus.write(data, 1, 1.0,
-        new Configuration());
-    long perScale = planted.values().stream().mapToLong(p -> p.rawRows).sum();
-    double scale = Math.ceil(wanted / (double) perScale * 1.02);
-    System.out.printf(Locale.ROOT, "generating the sample corpus at scale %.0f ...%n", scale);
-    planted = SampleCorpus.write(data, 1, scale, new Configuration());
-    long raw = planted.values().stream().mapToLong(p -> p.rawRows).sum();
+    long raw = corpus(data, wanted);
+    boolean runFinmix = !side.equals("spark");
+    boolean runSpark = !side.equals("finmix");
     long bytes = du(new File(data));
 
     SparkSession spark = SparkSessions.getOrCreate(config, "finmix ingest bench");
@@ -59,15 +60,19 @@ public final class IngestThroughput {
     long sparkRows = 0;
     for (int round = 1; round <= rounds; round++) {
       long t0 = System.nanoTime();
-      IngestJob.Result result = IngestJob.ingest(spark, config);
-      double finmix = (System.nanoTime() - t0) / 1e9;
-      records = result.total().records;
-      if (result.total().rawRows != raw) {
-        throw new IllegalStateException("ingest read " + result.total().rawRows + " raw rows, "
-            + "the generator wrote " + raw);
+      if (runFinmix) {
+        IngestJob.Result result = IngestJob.ingest(spark, config);
+        records = result.total().records;
+        if (result.total().rawRows != raw) {
+          throw new IllegalStateException("ingest read " + result.total().rawRows
+              + " raw rows, the generator wrote " + raw);
+        }
       }
+      double finmix = (System.nanoTime() - t0) / 1e9;
       t0 = System.nanoTime();
-      sparkRows = sparkNative(spark, specs, new File(work, "spark-native").getPath());
+      if (runSpark) {
+        sparkRows = sparkNative(spark, specs, new File(work, "spark-native").getPath());
+      }
       double sparkSeconds = (System.nanoTime() - t0) / 1e9;
       System.out.printf(Locale.ROOT, "round %d: finmix ingest %.1f s, spark readers %.1f s%n",
           round, finmix, sparkSeconds);
@@ -81,15 +86,41 @@ public final class IngestThroughput {
     System.out.printf(Locale.ROOT, "corpus: %,d raw rows in %d sources, %.1f MB; %d cores "
         + "(local[*]); best of %d rounds%n", raw, specs.size(), bytes / 1e6, cores, rounds);
     System.out.printf(Locale.ROOT, "%-58s %10s %14s%n", "", "seconds", "raw rows/s/core");
-    System.out.printf(Locale.ROOT, "%-58s %10.1f %,14.0f%n",
-        "finmix ingest (validate, map, 2 Iceberg tables)", bestFinmix, finmixRate);
-    System.out.printf(Locale.ROOT, "%-58s %10.1f %,14.0f%n",
-        "Spark built-in readers -> Parquet (no validation)", bestSpark, sparkRate);
-    System.out.printf(Locale.ROOT, "ratio finmix / Spark readers (throughput): %.2f%n",
-        finmixRate / sparkRate);
-    System.out.printf(Locale.ROOT, "(finmix kept %,d records; Spark's readers produced %,d rows)%n",
-        records, sparkRows);
+    if (runFinmix) {
+      System.out.printf(Locale.ROOT, "%-58s %10.1f %,14.0f%n",
+          "finmix ingest (validate, map, 2 Iceberg tables)", bestFinmix, finmixRate);
+    }
+    if (runSpark) {
+      System.out.printf(Locale.ROOT, "%-58s %10.1f %,14.0f%n",
+          "Spark built-in readers -> Parquet (no validation)", bestSpark, sparkRate);
+    }
+    if (runFinmix && runSpark) {
+      System.out.printf(Locale.ROOT, "ratio finmix / Spark readers (throughput): %.2f%n",
+          finmixRate / sparkRate);
+      System.out.printf(Locale.ROOT,
+          "(finmix kept %,d records; Spark's readers produced %,d rows)%n", records, sparkRows);
+    }
     spark.stop();
+  }
+
+  /**
+   * Writes the generated corpus with at least {@code wanted} raw rows under {@code data}, or
+   * reuses the one an earlier run left there; returns its raw row count.
+   */
+  private static long corpus(String data, long wanted) throws IOException {
+    File marker = new File(data, ".bench-corpus-" + wanted);
+    if (marker.isFile()) {
+      return Long.parseLong(Files.readString(marker.toPath()).trim());
+    }
+    Map<String, SampleCorpus.Planted> planted = SampleCorpus.write(data, 1, 1.0,
+        new Configuration());
+    long perScale = planted.values().stream().mapToLong(p -> p.rawRows).sum();
+    double scale = Math.ceil(wanted / (double) perScale * 1.02);
+    System.out.printf(Locale.ROOT, "generating the sample corpus at scale %.0f ...%n", scale);
+    planted = SampleCorpus.write(data, 1, scale, new Configuration());
+    long raw = planted.values().stream().mapToLong(p -> p.rawRows).sum();
+    Files.writeString(marker.toPath(), Long.toString(raw));
+    return raw;
   }
 
   /**
