@@ -10,27 +10,34 @@ finmix_die() {
 FINMIX_JAR="$FINMIX_HOME/pipeline-jobs/target/finmix-jobs.jar"
 FINMIX_LAUNCHER_DIR="$FINMIX_HOME/pipeline-jobs/target/launcher"
 
-# Builds the application jar and the Spark classpath when missing or older than the sources.
-finmix_ensure_built() {
-  local stale=""
+# Why the jar needs building (empty when it is current): missing, or older than the sources.
+finmix_build_reason() {
   if [[ ! -f "$FINMIX_JAR" || ! -f "$FINMIX_LAUNCHER_DIR/spark-classpath" ]]; then
-    stale="first use"
+    echo "first use"
   elif [[ -n "$(find "$FINMIX_HOME/pom.xml" "$FINMIX_HOME/data-schemas" "$FINMIX_HOME/pipeline-jobs/pom.xml" \
       "$FINMIX_HOME/pipeline-jobs/src" -newer "$FINMIX_JAR" -type f \
       -not -path '*/target/*' -print -quit 2>/dev/null)" ]]; then
-    stale="sources changed"
+    echo "sources changed"
   fi
-  if [[ -n "$stale" ]]; then
-    command -v mvn >/dev/null || finmix_die "Maven (mvn) is needed to build finmix; see README.md"
-    echo "finmix: building the application jar ($stale; the first build downloads dependencies and takes a few minutes)..." >&2
-    local log="$FINMIX_HOME/.finmix-build.log"
-    (
-      cd "$FINMIX_HOME"
+}
+
+# Builds the application jar and the Spark classpath when needed. One build at a time: a
+# launcher that waited for another's build looks again before building.
+finmix_ensure_built() {
+  [[ -n "$(finmix_build_reason)" ]] || return 0
+  command -v mvn >/dev/null || finmix_die "Maven (mvn) is needed to build finmix; see README.md"
+  local log="$FINMIX_HOME/.finmix-build.log"
+  (
+    cd "$FINMIX_HOME"
+    if command -v flock >/dev/null; then
       exec 9>"$FINMIX_HOME/.finmix-build.lock"
       flock 9
-      mvn -B -DskipTests -pl pipeline-jobs -am package >"$log" 2>&1
-    ) || { tail -40 "$log" >&2; finmix_die "the build failed (full log: $log)"; }
-  fi
+    fi
+    reason="$(finmix_build_reason)"
+    [[ -n "$reason" ]] || exit 0
+    echo "finmix: building the application jar ($reason; the first build downloads dependencies and takes a few minutes)..." >&2
+    mvn -B -DskipTests -pl pipeline-jobs -am package >"$log" 2>&1
+  ) || { tail -40 "$log" >&2; finmix_die "the build failed (full log: $log)"; }
 }
 
 # The classpath with Spark's jars (from the local Maven repository).

@@ -7,6 +7,7 @@ import io.finmix.jobs.run.RunJob;
 import io.finmix.jobs.sample.SampleDataJob;
 import io.finmix.jobs.sql.SqlShellJob;
 import java.io.PrintWriter;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,7 +52,20 @@ public final class FinmixCli implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(execute(new FinmixCli(), args));
+    exit(execute(new FinmixCli(), args));
+  }
+
+  /**
+   * Ends a {@code main}: stops the Spark session, then returns normally on success (so
+   * spark-submit, and YARN's ApplicationMaster, see a clean finish) or exits with the code.
+   */
+  public static void exit(int code) {
+    if (SparkSession.getDefaultSession().isDefined()) {
+      SparkSession.getDefaultSession().get().stop();
+    }
+    if (code != 0) {
+      System.exit(code);
+    }
   }
 
   /** Runs a command object with finmix's error handling; returns the exit code. */

@@ -34,6 +34,30 @@ final class ByteInput implements Closeable {
     return buf[pos] & 0xff;
   }
 
+  /** Consumes {@code prefix} if the stream continues with it; otherwise consumes nothing. */
+  boolean skipPrefix(byte[] prefix) throws IOException {
+    while (limit - pos < prefix.length) {
+      if (pos > 0) { // move what is left to the front, then read more after it
+        System.arraycopy(buf, pos, buf, 0, limit - pos);
+        bufStart += pos;
+        limit -= pos;
+        pos = 0;
+      }
+      int n = in.read(buf, limit, buf.length - limit);
+      if (n < 0) {
+        return false;
+      }
+      limit += n;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (buf[pos + i] != prefix[i]) {
+        return false;
+      }
+    }
+    pos += prefix.length;
+    return true;
+  }
+
   /** The file offset of the next byte {@link #read()} returns. */
   long position() {
     return bufStart + pos;

@@ -23,12 +23,18 @@ final class CsvRowReader extends NativeRowReader {
   private final SourceSpec.CsvOptions options;
   private final Charset charset;
   private final CharsetDecoder decoder;
+  private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+
   private final ObjectMapper json;
   private final int maxRecordBytes;
   private final ByteBuf raw;
   private final List<ByteBuf> fields = new ArrayList<>();
   private int fieldCount;
   private List<String> columns;
+  /** The header row failed: no later row can be mapped, each is quarantined saying so. */
+  private boolean headerBroken;
+  /** Whether the record just read had a quoted field. */
+  private boolean quotedField;
   private boolean bomChecked;
 
   CsvRowReader(ByteInput in, SourceSpec spec, ObjectMapper json) {
@@ -51,10 +57,15 @@ final class CsvRowReader extends NativeRowReader {
       if (problem == null && fieldCount == 0) {
         return null; // end of file
       }
-      if (problem == null && fieldCount == 1 && fields.get(0).length() == 0) {
-        continue; // a blank line is not a record
+      if (problem == null && fieldCount == 1 && fields.get(0).length() == 0 && !quotedField) {
+        continue; // a blank line is not a record (a line holding "" is)
+      }
+      if (headerBroken) {
+        return NativeRow.failed(offset, QuarantineReason.MALFORMED_CSV, "the file's header row "
+            + "could not be read, so its columns are unknown", raw.copy(), charset);
       }
       if (problem != null) {
+        headerBroken = columns == null;
         return NativeRow.failed(offset, problem.startsWith("record longer")
             ? QuarantineReason.TOO_LONG : QuarantineReason.MALFORMED_CSV, problem, raw.copy(),
             charset);
@@ -64,6 +75,7 @@ final class CsvRowReader extends NativeRowReader {
         try {
           values.add(fields.get(i).decode(decoder));
         } catch (CharacterCodingException e) {
+          headerBroken = columns == null;
           return NativeRow.failed(offset, QuarantineReason.BAD_ENCODING, "invalid "
               + charset.name() + " byte sequence in field " + (i + 1), raw.copy(), charset);
         }
@@ -88,11 +100,8 @@ final class CsvRowReader extends NativeRowReader {
   private void skipBom() throws IOException {
     if (!bomChecked) {
       bomChecked = true;
-      if (charset.name().equals("UTF-8") && in.peek() == 0xEF) {
-        in.read();
-        if (in.read() != 0xBB || in.read() != 0xBF) {
-          throw new IOException("file starts with a broken byte order mark");
-        }
+      if (charset.name().equals("UTF-8")) {
+        in.skipPrefix(UTF8_BOM);
       }
     }
   }
@@ -104,6 +113,7 @@ final class CsvRowReader extends NativeRowReader {
   private String readRecord() throws IOException {
     raw.clear();
     fieldCount = 0;
+    quotedField = false;
     String problem = null;
     int delimiter = options.delimiter();
     int quote = options.quote();
@@ -152,6 +162,7 @@ final class CsvRowReader extends NativeRowReader {
         }
       } else if (fieldStart && b == quote) {
         quoted = true;
+        quotedField = true;
         fieldStart = false;
       } else if (b == delimiter) {
         field = startField();

@@ -17,6 +17,7 @@ import io.finmix.jobs.core.HadoopConf;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.TableWriter;
+import io.finmix.jobs.core.UserError;
 import io.finmix.schemas.TableSchemas;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -69,7 +70,7 @@ public final class IngestJob extends StageCommand {
   String dataRoot;
 
   public static void main(String[] args) {
-    System.exit(FinmixCli.execute(new IngestJob(), args));
+    FinmixCli.exit(FinmixCli.execute(new IngestJob(), args));
   }
 
   @Override
@@ -115,13 +116,14 @@ public final class IngestJob extends StageCommand {
     long started = System.nanoTime();
     Config c = config.config();
     String runId = config.runId();
-    int rawChars = c.getInt("ingest.quarantine_raw_chars");
+    int rawChars = (int) positive(config, "ingest.quarantine_raw_chars", Integer.MAX_VALUE);
+    positive(config, "ingest.max_chars", Integer.MAX_VALUE / 4);
+    long splitBytes = positive(config, "ingest.split_bytes", Long.MAX_VALUE);
     List<String> only = c.getStringList("ingest.only");
     List<SourceSpec> specs = SourcesFile.load(c.getString("ingest.sources"),
         c.getString("ingest.data_root"), only, c.getInt("ingest.max_chars"));
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    IngestPlan plan = IngestPlan.plan(jsc.hadoopConfiguration(), specs,
-        c.getBytes("ingest.split_bytes"));
+    IngestPlan plan = IngestPlan.plan(jsc.hadoopConfiguration(), specs, splitBytes);
     long files = plan.filesAndBytes().values().stream().mapToLong(v -> v[0]).sum();
     long bytes = plan.filesAndBytes().values().stream().mapToLong(v -> v[1]).sum();
     LOG.info("ingest: {} sources, {} files, {} MB from {} (run {})", specs.size(), files,
@@ -146,7 +148,7 @@ public final class IngestJob extends StageCommand {
       jsc.setJobDescription("ingest: find records whose natural key repeats");
       Dataset<Row> duplicates = duplicateKeys(spark.createDataFrame(
           outcomes.filter(o -> o.isRecord && o.keyMayCollide).map(o -> o.toRecordRow(runId)),
-          TableSchemas.load("corpus.records").schema()), rawChars).localCheckpoint();
+          TableSchemas.load("corpus.records").schema()), rawChars).cache();
       Map<String, Long> duplicateCounts = new HashMap<>();
       for (Row r : duplicates.groupBy("source").count().collectAsList()) {
         duplicateCounts.put(r.getString(0), r.getLong(1));
@@ -168,6 +170,7 @@ public final class IngestJob extends StageCommand {
       jsc.setJobDescription("ingest: write finmix.corpus.records (run " + runId + ")");
       TableWriter.overwrite(spark, "corpus.records", records, thisRun);
       LOG.info("ingest: wrote finmix.corpus.records at {} s", seconds(started));
+      duplicates.unpersist(false);
 
       Map<String, IngestStats> stats = stats(specs, plan, counts, duplicateCounts);
       IngestStats total = new IngestStats();
@@ -182,6 +185,16 @@ public final class IngestJob extends StageCommand {
     }
   }
 
+  /** A count or size key (a number, or a size such as 64MiB) that must be in [1, max]. */
+  private static long positive(FinmixConfig config, String key, long max) {
+    long v = config.config().getBytes(key);
+    if (v <= 0 || v > max) {
+      throw new UserError("invalid config key " + key + " = " + v + " (" + config.originOf(key)
+          + "): must be between 1 and " + max);
+    }
+    return v;
+  }
+
   /** Outcome counts by "source\treason" ("" for records) and "source\t#raw" for raw rows. */
   private static Map<String, Long> countOutcomes(JavaRDD<IngestOutcome> outcomes) {
     return outcomes.flatMap(o -> {
@@ -194,11 +207,13 @@ public final class IngestJob extends StageCommand {
     }).countByValue();
   }
 
-  /** {@code records} without the rows {@code removed} names by file, offset and item. */
+  /** {@code records} without the rows {@code removed} names by source, file, offset, item. */
   static Dataset<Row> withoutRows(Dataset<Row> records, Dataset<Row> removed) {
-    Dataset<Row> taken = broadcast(removed.select(col("source_file").as("dup_file"),
-        col("source_offset").as("dup_offset"), col("source_item").as("dup_item")));
-    return records.join(taken, col("source_file").equalTo(col("dup_file"))
+    Dataset<Row> taken = broadcast(removed.select(col("source").as("dup_source"),
+        col("source_file").as("dup_file"), col("source_offset").as("dup_offset"),
+        col("source_item").as("dup_item")));
+    return records.join(taken, col("source").equalTo(col("dup_source"))
+        .and(col("source_file").equalTo(col("dup_file")))
         .and(col("source_offset").equalTo(col("dup_offset")))
         .and(col("source_item").equalTo(col("dup_item"))), "left_anti");
   }
@@ -213,16 +228,10 @@ public final class IngestJob extends StageCommand {
     Map<String, SourceSpec> byName = new HashMap<>();
     specs.forEach(s -> byName.put(s.name(), s));
     HadoopConf hadoop = new HadoopConf(jsc.hadoopConfiguration());
-    // Tasks get slice numbers; the slices travel in the closure (Java serialization), so a
-    // cluster's Kryo settings never meet them.
     List<IngestPlan.FileSlice> slices = plan.slices();
-    List<Integer> ids = new ArrayList<>();
-    for (int i = 0; i < slices.size(); i++) {
-      ids.add(i);
-    }
-    JavaRDD<IngestOutcome> all = jsc.parallelize(ids, Math.max(1, ids.size()))
-        .flatMap(i -> SourceReader.outcomes(slices.get(i), byName.get(slices.get(i).source()),
-            hadoop.get(), rawChars));
+    JavaRDD<IngestOutcome> all = jsc.parallelize(slices, Math.max(1, slices.size()))
+        .flatMap(slice -> SourceReader.outcomes(slice, byName.get(slice.source()), hadoop.get(),
+            rawChars));
     for (Map.Entry<String, List<IngestPlan.FileSlice>> e : plan.parquet().entrySet()) {
       all = all.union(ParquetRows.outcomes(spark, byName.get(e.getKey()), e.getValue(), rawChars));
     }

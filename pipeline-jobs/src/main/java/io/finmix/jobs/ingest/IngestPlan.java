@@ -4,7 +4,6 @@ import io.finmix.jobs.core.UserError;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -26,9 +25,47 @@ import org.apache.hadoop.io.compress.CompressionCodecFactory;
  */
 public final class IngestPlan {
 
-  /** A piece of one file for one task, with the file's per-file split and attributes. */
-  public record FileSlice(String source, String uri, String relPath, long start, long end,
-      String split, Map<String, String> attributes) implements Serializable {
+  /**
+   * A piece of one file for one task, with the file's per-file split and attributes. A plain
+   * class, not a record: slices are RDD data, and Kryo (a cluster's usual serializer) cannot
+   * write records.
+   */
+  public static final class FileSlice implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String source;
+    private final String uri;
+    private final String relPath;
+    private final long start;
+    private final long end;
+    private final String split;
+    private final TreeMap<String, String> attributes;
+
+    FileSlice(String source, String uri, String relPath, long start, long end, String split,
+        Map<String, String> attributes) {
+      this.source = source;
+      this.uri = uri;
+      this.relPath = relPath;
+      this.start = start;
+      this.end = end;
+      this.split = split;
+      this.attributes = new TreeMap<>(attributes);
+    }
+
+    public String source() {
+      return source;
+    }
+
+    public String uri() {
+      return uri;
+    }
+
+    public long start() {
+      return start;
+    }
+
+    public long end() {
+      return end;
+    }
 
     RecordMapper.FileContext context() {
       return new RecordMapper.FileContext(uri, relPath, split, attributes);
@@ -139,7 +176,8 @@ public final class IngestPlan {
 
   /** The file's path under the data root (what record ids hash), or its full path outside it. */
   static String relativePath(String dataRoot, Path file) {
-    String root = URI.create(new Path(dataRoot).toUri().getPath() + "/").normalize().getPath();
+    String root = new Path(dataRoot).toUri().getPath();
+    root = root.endsWith("/") ? root : root + "/";
     String path = file.toUri().getPath();
     return path.startsWith(root) ? path.substring(root.length()) : path;
   }

@@ -32,6 +32,9 @@ final class JsonDocumentReader extends NativeRowReader {
 
   JsonDocumentReader(InputStream in, SourceSpec spec, ObjectMapper json) throws IOException {
     this.parser = json.getFactory().createParser(in);
+    // A repeated key among the records of an object is a duplicate record (duplicate_key via
+    // the natural key), not a reason to stop reading the document.
+    parser.disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     // One record at a time from a stream: the next record is not "trailing garbage".
     this.json = json.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     this.objectValues = spec.json().objectValues();

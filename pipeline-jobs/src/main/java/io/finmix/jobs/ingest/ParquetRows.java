@@ -7,12 +7,14 @@ import static org.apache.spark.sql.functions.to_json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -33,8 +35,9 @@ final class ParquetRows {
     for (IngestPlan.FileSlice f : files) {
       byPath.put(pathOf(f.uri()), f);
     }
-    Dataset<Row> df = spark.read().parquet(files.stream().map(IngestPlan.FileSlice::uri)
-        .toArray(String[]::new));
+    // mergeSchema: a column that only some files have is read (null elsewhere), not dropped.
+    Dataset<Row> df = spark.read().option("mergeSchema", true)
+        .parquet(files.stream().map(IngestPlan.FileSlice::uri).toArray(String[]::new));
     List<Column> data = new ArrayList<>();
     for (String c : df.columns()) {
       data.add(col("`" + c + "`"));
@@ -68,7 +71,12 @@ final class ParquetRows {
     });
   }
 
-  private static String pathOf(String uri) {
-    return URI.create(uri.replace(" ", "%20")).getPath();
+  /** The decoded path of a file URI, however Spark and Hadoop escaped it. */
+  static String pathOf(String uri) {
+    try {
+      return new URI(uri).getPath();
+    } catch (URISyntaxException e) {
+      return new Path(uri).toUri().getPath(); // not escaped: a plain path string
+    }
   }
 }

@@ -212,12 +212,12 @@ public final class RecordMapper {
         if (idx == null) {
           throw new Reject(QuarantineReason.MISSING_FIELD, "field '" + m.labelIndex() + "' is missing");
         }
-        if (!idx.canConvertToInt() || choices == null || idx.asInt() < 0
-            || idx.asInt() >= choices.size()) {
+        int index = index(idx);
+        if (choices == null || index < 0 || index >= choices.size()) {
           throw new Reject(QuarantineReason.BAD_VALUE, "field '" + m.labelIndex() + "' = " + idx
               + " is not an index into the choices " + choices);
         }
-        raw = choices.get(idx.asInt());
+        raw = choices.get(index);
       } else if (m.label() != null) {
         raw = text(m.label(), false);
         if (raw == null) {
@@ -233,6 +233,10 @@ public final class RecordMapper {
               + "' has no label matching " + m.labelPattern().pattern());
         }
         raw = matcher.group(1);
+        if (raw == null) {
+          throw new Reject(QuarantineReason.MISSING_FIELD, "field '" + m.label()
+              + "' matched " + m.labelPattern().pattern() + " without a label in group 1");
+        }
       }
       raw = raw.trim();
       rawLabel = raw;
@@ -255,6 +259,17 @@ public final class RecordMapper {
         throw new Reject(QuarantineReason.EMPTY_TEXT, "the label is empty");
       }
       return label;
+    }
+
+    /** An integer index from a JSON number or a text of digits (CSV); -1 for anything else. */
+    private int index(JsonNode idx) {
+      if (idx.isIntegralNumber() && idx.canConvertToInt()) {
+        return idx.intValue();
+      }
+      if (idx.isTextual() && idx.textValue().trim().matches("\\d{1,9}")) {
+        return Integer.parseInt(idx.textValue().trim());
+      }
+      return -1;
     }
 
     private String number(String raw) throws Reject {

@@ -56,31 +56,33 @@ public final class SourceReader {
     try {
       FileSystem fs = path.getFileSystem(hadoop);
       CompressionCodec codec = new CompressionCodecFactory(hadoop).getCodec(path);
-      InputStream raw;
-      long start = slice.start();
-      if (codec != null) {
-        raw = codec.createInputStream(fs.open(path));
-        start = 0;
-      } else {
-        FSDataInputStream in = fs.open(path);
-        if (start > 0) {
-          in.seek(start - 1);
+      long start = codec != null ? 0 : slice.start();
+      FSDataInputStream file = fs.open(path);
+      InputStream raw = file;
+      try {
+        if (codec != null) {
+          raw = codec.createInputStream(file);
+        } else if (start > 0) {
+          file.seek(start - 1);
         }
-        raw = in;
+        if (spec.format() == Format.JSON) {
+          return closing(new JsonDocumentReader(raw, spec, json), raw);
+        }
+        ByteInput in = new ByteInput(raw, Math.max(0, start - 1));
+        if (start > 0) {
+          LineRowReader.skipToLineStart(in);
+        }
+        Iterator<NativeRow> rows = switch (spec.format()) {
+          case JSONL, LINES -> new LineRowReader(in, slice.end(), spec, json);
+          case CSV -> new CsvRowReader(in, spec, json);
+          default -> throw new IllegalArgumentException(spec.format() + " has its own reader");
+        };
+        return closing(rows, in);
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(raw);
+        closeQuietly(file);
+        throw e;
       }
-      if (spec.format() == Format.JSON) {
-        return closing(new JsonDocumentReader(raw, spec, json), raw);
-      }
-      ByteInput in = new ByteInput(raw, Math.max(0, start - 1));
-      if (start > 0) {
-        LineRowReader.skipToLineStart(in);
-      }
-      Iterator<NativeRow> rows = switch (spec.format()) {
-        case JSONL, LINES -> new LineRowReader(in, slice.end(), spec, json);
-        case CSV -> new CsvRowReader(in, spec, json);
-        default -> throw new IllegalArgumentException(spec.format() + " has its own reader");
-      };
-      return closing(rows, in);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + slice.uri(), e);
     }

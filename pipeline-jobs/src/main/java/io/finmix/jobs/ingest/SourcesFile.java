@@ -107,7 +107,12 @@ public final class SourcesFile {
         throw ctx.error(key, "unknown key (known: " + new TreeSet<>(KEYS) + ")");
       }
     }
-    Config c = src.withFallback(adapters.getConfig(quote(adapter)));
+    // A key the source sets replaces the preset's key whole (its own labels, not a merge).
+    Config preset = adapters.getConfig(quote(adapter));
+    for (String key : src.root().keySet()) {
+      preset = preset.withoutPath(quote(key));
+    }
+    Config c = src.withFallback(preset);
     try {
       return build(name, adapter, origin, c, ctx, dataRoot, defaultMaxChars);
     } catch (ConfigException e) {
@@ -130,6 +135,15 @@ public final class SourcesFile {
         && !Charset.forName(encoding).name().equals("UTF-8")) {
       throw ctx.error("encoding", format.name().toLowerCase() + " files must be UTF-8");
     }
+    if (!asciiCompatible(Charset.forName(encoding))) {
+      throw ctx.error("encoding", encoding + " is not ASCII-compatible (line breaks, commas and "
+          + "quotes must be single ASCII bytes); convert the files to UTF-8");
+    }
+    ctx.checkKeys(c, "csv", Set.of("header", "columns", "delimiter", "quote"));
+    ctx.checkKeys(c, "lines", Set.of("separator", "columns"));
+    ctx.checkKeys(c, "json", Set.of("records", "path"));
+    ctx.checkKeys(c, "prompt", Set.of("path", "pattern"));
+    ctx.checkKeys(c, "score_label", Set.of("path", "below", "above", "labels"));
 
     SourceSpec.CsvOptions csv = null;
     if (format == Format.CSV) {
@@ -173,6 +187,9 @@ public final class SourcesFile {
     String license = c.hasPath("license") ? c.getString("license") : "unknown";
     int priority = c.hasPath("priority") ? c.getInt("priority") : 0;
     int maxChars = c.hasPath("max_chars") ? c.getInt("max_chars") : defaultMaxChars;
+    if (maxChars <= 0) {
+      throw ctx.error("max_chars", "must be positive");
+    }
     return new SourceSpec(name, adapter, origin, format, Charset.forName(encoding).name(),
         dataRoot, files, csv, lines, json, ctx.path(c, "explode"), mapping, task, domain, split,
         license, priority, maxChars);
@@ -188,6 +205,7 @@ public final class SourcesFile {
         files.add(new SourceSpec.FileEntry((String) v.unwrapped(), null, Map.of()));
       } else if (v.valueType() == ConfigValueType.OBJECT) {
         Config f = ((ConfigObject) v).toConfig();
+        ctx.checkKeys(f, "", Set.of("path", "split", "attributes"), "files entry");
         if (!f.hasPath("path")) {
           throw ctx.error("files", "an entry without `path`");
         }
@@ -265,6 +283,7 @@ public final class SourcesFile {
       for (String attr : fa.root().keySet()) {
         Config one = fa.getConfig(quote(attr));
         String key = "file_attributes." + attr;
+        ctx.checkKeys(one, "", Set.of("pattern", "values"), key);
         fileAttributes.put(attr, new SourceSpec.FileAttribute(
             ctx.regex(key + ".pattern", ctx.require(one, "pattern")),
             one.hasPath("values") ? strings(one.getConfig("values")) : Map.of()));
@@ -299,7 +318,7 @@ public final class SourcesFile {
         choices,
         labels,
         ctx.path(c, "label_index"),
-        c.hasPath("label_pattern") ? ctx.regex("label_pattern", c.getString("label_pattern")) : null,
+        labelPattern(c, ctx),
         labelFormat.equals("number"),
         score,
         attributes,
@@ -307,6 +326,25 @@ public final class SourcesFile {
         key,
         required,
         bool(c, "allow_empty_input"));
+  }
+
+  private static Pattern labelPattern(Config c, Ctx ctx) {
+    if (!c.hasPath("label_pattern")) {
+      return null;
+    }
+    Pattern p = ctx.regex("label_pattern", c.getString("label_pattern"));
+    if (p.matcher("").groupCount() < 1) {
+      throw ctx.error("label_pattern", "needs a group: group 1 is the label");
+    }
+    return p;
+  }
+
+  /** Whether line breaks, commas, quotes and '@' are the single ASCII bytes the readers split on. */
+  private static boolean asciiCompatible(Charset charset) {
+    String probe = "\n\r,\"@{}[]:";
+    return charset.canEncode()
+        && java.util.Arrays.equals(probe.getBytes(charset),
+            probe.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
   }
 
   private static SplitRule split(Config c, Ctx ctx, List<SourceSpec.FileEntry> files) {
@@ -326,6 +364,7 @@ public final class SourcesFile {
       return new SplitRule.Fixed(s);
     }
     Config s = c.getConfig("split");
+    ctx.checkKeys(c, "split", Set.of("field", "values", "hash", "seed", "by"));
     if (s.hasPath("field")) {
       Map<String, String> values = s.hasPath("values") ? strings(s.getConfig("values")) : Map.of();
       return new SplitRule.Field(ctx.path(s, "field"), values);
@@ -411,6 +450,23 @@ public final class SourcesFile {
         return FieldPath.parse(text);
       } catch (IllegalArgumentException e) {
         throw error(key, e.getMessage());
+      }
+    }
+
+    /** Unknown keys inside an object-valued key are mistakes too (csv { delimeter }). */
+    void checkKeys(Config c, String key, Set<String> known) {
+      checkKeys(c, key, known, key);
+    }
+
+    void checkKeys(Config c, String key, Set<String> known, String name) {
+      if (!key.isEmpty() && (!c.hasPath(key) || c.getValue(key).valueType() != ConfigValueType.OBJECT)) {
+        return;
+      }
+      Config inner = key.isEmpty() ? c : c.getConfig(key);
+      for (String k : inner.root().keySet()) {
+        if (!known.contains(k)) {
+          throw error(name + "." + k, "unknown key (known: " + new TreeSet<>(known) + ")");
+        }
       }
     }
 

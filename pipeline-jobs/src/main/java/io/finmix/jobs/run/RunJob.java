@@ -28,7 +28,7 @@ public final class RunJob extends StageCommand {
   private static final Logger LOG = LoggerFactory.getLogger(RunJob.class);
 
   public static void main(String[] args) {
-    System.exit(FinmixCli.execute(new RunJob(), args));
+    FinmixCli.exit(FinmixCli.execute(new RunJob(), args));
   }
 
   @Override

@@ -38,7 +38,7 @@ public final class SampleDataJob extends StageCommand {
   Double scale;
 
   public static void main(String[] args) {
-    System.exit(FinmixCli.execute(new SampleDataJob(), args));
+    FinmixCli.exit(FinmixCli.execute(new SampleDataJob(), args));
   }
 
   @Override

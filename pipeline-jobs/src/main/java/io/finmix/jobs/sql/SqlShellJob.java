@@ -42,7 +42,7 @@ public final class SqlShellJob extends StageCommand {
   List<String> hiveconf = new ArrayList<>();
 
   public static void main(String[] args) {
-    System.exit(FinmixCli.execute(new SqlShellJob(), args));
+    FinmixCli.exit(FinmixCli.execute(new SqlShellJob(), args));
   }
 
   @Override

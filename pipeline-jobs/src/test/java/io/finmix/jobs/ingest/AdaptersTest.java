@@ -67,6 +67,25 @@ class AdaptersTest {
   }
 
   @Test
+  void aSourceKeyReplacesThePresetKeyWhole() {
+    write(dir, "t.csv", "text,label\nup,bullish\nold,1\n");
+    List<IngestOutcome> out = outcomes(spec(dir, "adapter = tfns_csv, files = [t.csv], "
+        + "split = train, labels { bullish = positive, bearish = negative }"));
+    assertThat(records(out)).extracting(r -> r.label).containsExactly("positive");
+    assertThat(quarantined(out)).extracting(q -> q.reason).containsExactly("unknown_label");
+  }
+
+  @Test
+  void aLabelIndexMayBeTextAsCsvGivesIt() {
+    write(dir, "g.csv", "text,gold\nup,0\ndown,1\nodd,1.5\n");
+    List<IngestOutcome> out = outcomes(spec(dir, "adapter = generic, format = csv, "
+        + "files = [g.csv], fields { input = text }, choices = [Yes, No], label_index = gold, "
+        + "split = train, task = headline, domain = finance"));
+    assertThat(records(out)).extracting(r -> r.label).containsExactly("Yes", "No");
+    assertThat(quarantined(out)).extracting(q -> q.reason).containsExactly("bad_value");
+  }
+
+  @Test
   void fiqaGivesOneRecordPerTargetWithScoreThresholds() {
     write(dir, "fiqa.json", "{\n"
         + "\"1\": {\"sentence\": \"A up, B down\", \"info\": [\n"

@@ -95,6 +95,34 @@ class CsvRowReaderTest {
   }
 
   @Test
+  void aFirstCharacterStartingWithByteEfIsNotMistakenForABom() {
+    write(dir, "f.csv", "text,label\n\uff21\uffe5 yen,1\n");
+    List<NativeRow> rows = rows(csv("f.csv", "csv { header = false, columns = [text, label] }"));
+    assertThat(rows).extracting(r -> r.node.get("text").asText())
+        .containsExactly("text", "\uff21\uffe5 yen");
+  }
+
+  @Test
+  void anUnreadableHeaderQuarantinesTheRowsItWouldHaveNamed() throws Exception {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    b.write(new byte[] {'t', (byte) 0xFF, ',', 'l', '\n'});
+    b.write("x,1\ny,2\n".getBytes(StandardCharsets.US_ASCII));
+    write(dir, "bh.csv", b.toByteArray());
+    List<NativeRow> rows = rows(csv("bh.csv", ""));
+    assertThat(rows).extracting(r -> r.error).containsExactly(QuarantineReason.BAD_ENCODING,
+        QuarantineReason.MALFORMED_CSV, QuarantineReason.MALFORMED_CSV);
+    assertThat(rows.get(1).detail).contains("header row");
+  }
+
+  @Test
+  void aLineHoldingAnEmptyQuotedFieldIsARow() {
+    write(dir, "q.csv", "\"\"\n\nx\n");
+    List<NativeRow> rows = rows(csv("q.csv", "csv { header = false, columns = [text] }, "
+        + "fields { input = text }, allow_empty_input = true"));
+    assertThat(rows).extracting(r -> r.node.get("text").asText()).containsExactly("", "x");
+  }
+
+  @Test
   void aRecordOverTheSizeLimitIsTooLong() {
     write(dir, "l.csv", "text,label\n" + "w".repeat(5000) + ",1\nshort,2\n");
     List<NativeRow> rows = rows(csv("l.csv", "max_chars = 100"));

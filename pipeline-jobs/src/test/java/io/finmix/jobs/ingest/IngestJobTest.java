@@ -28,7 +28,8 @@ class IngestJobTest extends SparkTestBase {
 
   @BeforeAll
   static void ingestTheSample() throws Exception {
-    sampleDir = Files.createTempDirectory(Path.of(WAREHOUSE), "sample-");
+    // A space in the path: URIs, globs and Parquet provenance must all cope.
+    sampleDir = Files.createTempDirectory(Path.of(WAREHOUSE), "sample dir-");
     planted = SampleCorpus.write(sampleDir.toString(), 3, 1.0, new Configuration());
     CliRunner r = ingest(RUN, sampleDir);
     assertThat(r.exitCode()).as(r.err()).isZero();
@@ -162,6 +163,18 @@ class IngestJobTest extends SparkTestBase {
   }
 
   @Test
+  void removingRowsMatchesTheSourceToo() {
+    List<Row> rows = sql("SELECT * FROM finmix.corpus.records WHERE run_id = '%s' AND source = "
+        + "'fpb' ORDER BY source_offset LIMIT 1", RUN);
+    org.apache.spark.sql.Dataset<Row> one = SPARK.createDataFrame(rows,
+        TableSchemas.load("corpus.records").schema());
+    org.apache.spark.sql.Dataset<Row> twoSources = one.unionByName(
+        one.withColumn("source", org.apache.spark.sql.functions.lit("fpb_copy")));
+    assertThat(IngestJob.withoutRows(twoSources, one).collectAsList())
+        .extracting(r -> r.getString(1)).containsExactly("fpb_copy");
+  }
+
+  @Test
   void aMissingFileOrUnknownAdapterStopsWithExitCodeTwo() throws Exception {
     CliRunner missing = ingest("missing-test", Path.of("/nonexistent/corpora"));
     assertThat(missing.exitCode()).isEqualTo(2);
@@ -175,7 +188,10 @@ class IngestJobTest extends SparkTestBase {
     assertThat(adapter.exitCode()).isEqualTo(2);
     assertThat(adapter.err()).contains("source 'fpb'", bad.getFileName().toString(),
         "unknown adapter 'fbp_csv'");
+    CliRunner zero = ingest("zero-test", sampleDir, "--set", "ingest.split_bytes=0");
+    assertThat(zero.exitCode()).isEqualTo(2);
+    assertThat(zero.err()).contains("ingest.split_bytes", "--set");
     assertThat(count("SELECT count(*) FROM finmix.corpus.records WHERE run_id IN "
-        + "('missing-test', 'adapter-test')")).isZero();
+        + "('missing-test', 'adapter-test', 'zero-test')")).isZero();
   }
 }

@@ -43,6 +43,14 @@ class JsonDocumentReaderTest {
   }
 
   @Test
+  void aRepeatedRecordKeyDoesNotStopTheDocument() {
+    write(dir, "d.json", "{\"1\": {\"q\": \"a\"}, \"1\": {\"q\": \"b\"}, \"2\": {\"q\": \"c\"}}");
+    List<NativeRow> rows = rows(json("d.json", "{ records = values }"));
+    assertThat(rows).extracting(r -> r.key + "=" + r.node.get("q").asText())
+        .containsExactly("1=a", "1=b", "2=c");
+  }
+
+  @Test
   void aSyntaxErrorEndsTheDocumentWithOneQuarantineRow() {
     write(dir, "s.json", "[{\"q\": \"a\"}, \"scalar\", {\"q\": \"b\"}, {\"q\": oops}, {\"q\": \"c\"}]");
     List<NativeRow> rows = rows(json("s.json", "{ records = array }"));

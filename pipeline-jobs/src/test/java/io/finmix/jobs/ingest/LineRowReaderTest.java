@@ -55,6 +55,19 @@ class LineRowReaderTest {
   }
 
   @Test
+  void compressedFilesAreReadWholeAndTransparently() throws Exception {
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+      out.write("{\"q\": \"one\", \"a\": \"1\"}\n{\"q\": \"two\", \"a\": \"2\"}\n"
+          .getBytes(StandardCharsets.UTF_8));
+    }
+    write(dir, "c.jsonl.gz", gz.toByteArray());
+    List<NativeRow> rows = rows(jsonl("c.jsonl.gz"), 8); // never sliced, whatever split_bytes says
+    assertThat(rows).extracting(r -> r.node.get("q").asText()).containsExactly("one", "two");
+    assertThat(rows).extracting(r -> r.offset).containsExactly(0L, 23L); // uncompressed bytes
+  }
+
+  @Test
   void badLinesAreReportedAndTheirNeighboursRead() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     bytes.write("{\"q\": \"one\", \"a\": \"1\"}\n".getBytes(StandardCharsets.UTF_8));

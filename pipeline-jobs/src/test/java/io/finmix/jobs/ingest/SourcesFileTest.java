@@ -54,6 +54,18 @@ class SourcesFileTest {
         "label_pattern", "invalid regex");
     fails("s { adapter = generic, format = jsonl, files = [x], split = train, task = t, "
         + "domain = space, fields { input = q } }", "domain", "'space'");
+    fails("s { adapter = gsm8k_jsonl, files = [x], split = train, label_pattern = \"####.*\" }",
+        "label_pattern", "needs a group");
+    fails("s { adapter = tfns_csv, files = [x], split = train, encoding = UTF-16 }",
+        "encoding", "not ASCII-compatible");
+    fails("s { adapter = tfns_csv, files = [x], split = train, csv { delimeter = \";\" } }",
+        "csv.delimeter", "unknown key");
+    fails("s { adapter = fpb_csv, files = [x], split { hash { train = 1.0 }, sed = 7 } }",
+        "split.sed", "unknown key");
+    fails("s { adapter = fpb_csv, files = [{ path = x, splt = train }], split = train }",
+        "files entry.splt", "unknown key");
+    fails("s { adapter = fpb_csv, files = [x], split = train, max_chars = 0 }",
+        "max_chars", "must be positive");
   }
 
   @Test
