@@ -26,6 +26,7 @@ public final class TableSchemas {
   private static final String DIR = "finmix-schemas/";
   private static final Pattern CREATE =
       Pattern.compile("(?is)^CREATE TABLE\\s+" + CATALOG + "\\.([a-z0-9_]+\\.[a-z0-9_]+)\\s*\\(");
+  private static final Pattern LIKE = Pattern.compile("(?i)LIKE\\s+([a-z0-9_]+\\.[a-z0-9_]+)");
   private static final Pattern PARTITIONED = Pattern.compile("(?is)\\)\\s*USING\\s+iceberg\\s+"
       + "(?:PARTITIONED BY\\s*\\(([^)]*)\\))?");
 
@@ -59,7 +60,14 @@ public final class TableSchemas {
     }
     int open = create.end() - 1;
     int close = matchingParen(ddl, open, file);
-    StructType schema = StructType.fromDDL(ddl.substring(open + 1, close));
+    String columns = ddl.substring(open + 1, close).trim();
+    Matcher like = LIKE.matcher(columns);
+    if (like.matches()) { // (LIKE corpus.records): the same columns as another declared table
+      columns = columnsOf(load(like.group(1)).createStatement());
+      ddl = ddl.substring(0, open + 1) + "\n" + columns + "\n" + ddl.substring(close);
+      close = open + columns.length() + 2;
+    }
+    StructType schema = StructType.fromDDL(columns);
     Matcher tail = PARTITIONED.matcher(ddl);
     if (!tail.find(close)) {
       throw new IllegalStateException(file + ": expected 'USING iceberg' after the column list");
@@ -101,6 +109,12 @@ public final class TableSchemas {
     out.add(current.toString().trim());
     out.removeIf(String::isEmpty);
     return out;
+  }
+
+  /** The column list of a CREATE TABLE statement. */
+  private static String columnsOf(String createStatement) {
+    int open = createStatement.indexOf('(');
+    return createStatement.substring(open + 1, matchingParen(createStatement, open, "")).trim();
   }
 
   /** Index of the parenthesis closing the one at {@code open}, skipping quoted strings. */

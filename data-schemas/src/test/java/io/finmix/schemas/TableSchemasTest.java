@@ -53,6 +53,18 @@ class TableSchemasTest {
   }
 
   @Test
+  void likeCopiesTheColumnsOfAnotherTable() {
+    TableSchema deduped = TableSchemas.load("corpus.deduped");
+    assertThat(deduped.schema()).isEqualTo(TableSchemas.load("corpus.records").schema());
+    assertThat(deduped.createIfNotExistsStatement())
+        .startsWith("CREATE TABLE IF NOT EXISTS finmix.corpus.deduped (")
+        .contains("record_id     STRING NOT NULL").doesNotContain("LIKE");
+    assertThat(deduped.partitionColumns()).containsExactly("run_id", "source");
+    assertThat(deduped.setupStatements()).singleElement().asString()
+        .contains("WRITE ORDERED BY");
+  }
+
+  @Test
   void unknownTableIsNamedInTheError() {
     assertThatThrownBy(() -> TableSchemas.load("corpus.nope"))
         .isInstanceOf(IllegalArgumentException.class)

@@ -2,6 +2,8 @@ package io.finmix.jobs;
 
 import com.typesafe.config.ConfigException;
 import io.finmix.jobs.core.UserError;
+import io.finmix.jobs.decontaminate.DecontaminateJob;
+import io.finmix.jobs.dedup.DedupJob;
 import io.finmix.jobs.ingest.IngestJob;
 import io.finmix.jobs.run.RunJob;
 import io.finmix.jobs.sample.SampleDataJob;
@@ -27,6 +29,8 @@ import picocli.CommandLine.Spec;
         RunJob.class,
         SampleDataJob.class,
         IngestJob.class,
+        DedupJob.class,
+        DecontaminateJob.class,
         SqlShellJob.class,
         CommandLine.HelpCommand.class
     },

@@ -19,8 +19,8 @@ class LauncherIT {
     warehouse = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "launcher-it-");
     Launcher.Result run = Launcher.run("run", "--warehouse", warehouse.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(run.out()).contains("finmix run local finished", "finmix.corpus.records (",
-        "report:");
+    assertThat(run.out()).contains("finmix run local finished", "tables:", "reports:",
+        "training rows removed:");
   }
 
   @Test

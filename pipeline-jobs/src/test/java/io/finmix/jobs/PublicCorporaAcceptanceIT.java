@@ -32,6 +32,86 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
         "--sources", "conf/sources/public.conf", "--warehouse", WAREHOUSE, "--run-id", RUN);
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).contains("total", "report:");
+    Launcher.Result dedup = Launcher.run("dedup", "--warehouse", WAREHOUSE, "--run-id", RUN);
+    assertThat(dedup.exitCode()).as(dedup.err()).isZero();
+    Launcher.Result clean = Launcher.run("decontaminate", "--warehouse", WAREHOUSE, "--run-id",
+        RUN);
+    assertThat(clean.exitCode()).as(clean.err()).isZero();
+  }
+
+  private static long removed(String source, String split, String reason) {
+    return count("SELECT count(DISTINCT record_id) FROM finmix.corpus.duplicate_clusters WHERE "
+        + "run_id = '%s' AND source = '%s' AND split LIKE '%s' AND reason = '%s' AND action = "
+        + "'removed'", RUN, source, split, reason);
+  }
+
+  /**
+   * Per group of byte-identical records (the raw text {@code key} columns), how many survived
+   * dedup: the list of survivor counts of every group with more than one member.
+   */
+  private static java.util.List<Long> survivorsPerIdenticalGroup(String source, String key) {
+    return sql("WITH r AS (SELECT record_id, run_id, %s AS k FROM finmix.corpus.records WHERE "
+        + "run_id = '%s' AND source = '%s'), g AS (SELECT k FROM r GROUP BY k HAVING count(*) > "
+        + "1) SELECT count(d.record_id) FROM r JOIN g ON r.k = g.k LEFT JOIN "
+        + "finmix.corpus.deduped d ON d.record_id = r.record_id AND d.run_id = r.run_id "
+        + "GROUP BY r.k", key, RUN, source).stream().map(x -> x.getLong(0)).toList();
+  }
+
+  @Test
+  void dedupFindsTheDuplicatesAndConflictsSourceMdDocuments() {
+    // FPB: the 6 exact duplicate rows (one survivor per pair), plus 3 pairs that differ only
+    // in case or punctuation; the 2 sentences under both neutral and positive (a tie: both go).
+    assertThat(survivorsPerIdenticalGroup("fpb", "concat(input, '|', label)"))
+        .hasSize(6).containsOnly(1L);
+    assertThat(removed("fpb", "%", "exact_duplicate")).isEqualTo(9);
+    assertThat(removed("fpb", "%", "label_conflict")).isEqualTo(4);
+    assertThat(count("SELECT count(*) FROM finmix.corpus.deduped WHERE run_id = '%s' AND input "
+        + "LIKE 'TELECOMWORLDWIRE-7 April 2006-TJ Group Plc sells stake%%'", RUN)).isZero();
+    // Alpaca demo: 14 extra copies in 13 groups.
+    assertThat(survivorsPerIdenticalGroup("alpaca_demo", "concat(instruction, '|', input, '|', "
+        + "output)")).hasSize(13).containsOnly(1L);
+    assertThat(removed("alpaca_demo", "%", "exact_duplicate")).isEqualTo(14);
+    // PIXIU FiQA: 20 extra identical records in valid and 20 in test; 210 in train, where
+    // another 10 differ only in case, punctuation or a link.
+    assertThat(removed("pixiu_fiqasa", "valid", "exact_duplicate")).isEqualTo(20);
+    assertThat(removed("pixiu_fiqasa", "test", "exact_duplicate")).isEqualTo(20);
+    assertThat(removed("pixiu_fiqasa", "train", "exact_duplicate")).isEqualTo(220);
+    assertThat(survivorsPerIdenticalGroup("pixiu_fiqasa", "concat(split, '|', instruction, '|', "
+        + "input, '|', output)")).allMatch(n -> n <= 1);
+    // ... 50 prompts in train with two answers ...
+    assertThat(count("SELECT count(DISTINCT cluster_id) FROM finmix.corpus.duplicate_clusters "
+        + "WHERE run_id = '%s' AND source = 'pixiu_fiqasa' AND reason = 'label_conflict'", RUN))
+        .isEqualTo(50);
+    // ... and the train-test leaks (16 texts): no training row keeps a test row's text.
+    assertThat(count("SELECT count(DISTINCT input) FROM finmix.corpus.records WHERE run_id = '%s' "
+        + "AND source = 'pixiu_fiqasa' AND split = 'train' AND input IN (SELECT input FROM "
+        + "finmix.corpus.records WHERE run_id = '%s' AND source = 'pixiu_fiqasa' AND split = "
+        + "'test')", RUN, RUN)).isEqualTo(16);
+    assertThat(count("SELECT count(*) FROM finmix.corpus.deduped WHERE run_id = '%s' AND source "
+        + "= 'pixiu_fiqasa' AND split = 'train' AND input IN (SELECT input FROM "
+        + "finmix.corpus.deduped WHERE run_id = '%s' AND source = 'pixiu_fiqasa' AND split = "
+        + "'test')", RUN, RUN)).isZero();
+    assertThat(count("SELECT count(*) FROM finmix.corpus.records WHERE run_id = '%s'", RUN))
+        .isEqualTo(count("SELECT count(*) FROM finmix.corpus.deduped WHERE run_id = '%s'", RUN)
+            + count("SELECT count(DISTINCT record_id) FROM finmix.corpus.duplicate_clusters "
+                + "WHERE run_id = '%s' AND action = 'removed'", RUN));
+  }
+
+  @Test
+  void decontaminationRemovesTrainingRowsThatRepeatAnEvalRow() {
+    // FiQA headlines reappear, under PIXIU's templates, in PIXIU's training split.
+    assertThat(count("SELECT count(DISTINCT record_id) FROM finmix.corpus.contamination WHERE "
+        + "run_id = '%s' AND benchmark = 'fiqa_sa' AND source = 'pixiu_fiqasa'", RUN))
+        .isGreaterThan(100);
+    assertThat(count("SELECT count(*) FROM finmix.corpus.clean c JOIN "
+        + "finmix.corpus.contamination m ON m.record_id = c.record_id AND m.run_id = c.run_id "
+        + "WHERE c.run_id = '%s'", RUN)).isZero();
+    assertThat(count("SELECT count(*) FROM finmix.corpus.clean WHERE run_id = '%s' AND split = "
+        + "'train' AND lower(trim(input)) IN (SELECT lower(trim(input)) FROM finmix.corpus.clean "
+        + "WHERE run_id = '%s' AND split = 'test' AND input <> '')", RUN, RUN)).isZero();
+    assertThat(count("SELECT count(*) FROM finmix.corpus.clean WHERE run_id = '%s' AND split "
+        + "<> 'train'", RUN)).isEqualTo(count("SELECT count(*) FROM finmix.corpus.deduped WHERE "
+            + "run_id = '%s' AND split <> 'train'", RUN));
   }
 
   private static Map<String, Long> countBy(String query, Object... args) {

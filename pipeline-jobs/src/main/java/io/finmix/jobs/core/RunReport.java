@@ -23,6 +23,14 @@ public final class RunReport {
 
   private RunReport() {}
 
+  /** Counts as "a=1, b=2" (in the map's order), for the stage summaries users see. */
+  public static String counts(Map<String, Long> counts) {
+    StringBuilder out = new StringBuilder();
+    counts.forEach((k, v) -> out.append(out.length() == 0 ? "" : ", ").append(k).append('=')
+        .append(v));
+    return out.toString();
+  }
+
   /** The path of a stage's report file. */
   public static Path path(FinmixConfig config, String stage) {
     return new Path(config.runDir() + "/report/" + stage + ".json");

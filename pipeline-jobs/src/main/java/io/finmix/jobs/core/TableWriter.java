@@ -3,21 +3,25 @@ package io.finmix.jobs.core;
 import io.finmix.schemas.TableSchema;
 import io.finmix.schemas.TableSchemas;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.catalyst.analysis.NoSuchTableException;
+import org.apache.spark.sql.catalyst.expressions.objects.AssertNotNull;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
+import scala.collection.JavaConverters;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one way finmix writes a table: create it from its declared schema if needed, hold the
- * data to that schema column for column, then replace the rows a condition selects (this run's
- * rows) in a single atomic Iceberg commit.
+ * data to that schema column for column (names, order, types; NOT NULL checked on every row),
+ * then replace the rows a condition selects (this run's rows) in a single atomic Iceberg commit.
  */
 public final class TableWriter {
 
@@ -51,6 +55,7 @@ public final class TableWriter {
   public static void overwrite(SparkSession spark, String table, Dataset<Row> rows,
       Column condition) {
     TableSchema t = ensureTable(spark, table);
+    rows = assertingNotNull(rows, t);
     List<String> problems = differences(rows.schema(), t.schema(), true);
     if (!problems.isEmpty()) {
       throw new IllegalStateException("rows written to " + t.qualifiedName()
@@ -61,6 +66,42 @@ public final class TableWriter {
     } catch (NoSuchTableException e) {
       throw new IllegalStateException(t.qualifiedName() + " vanished while writing", e);
     }
+  }
+
+  /**
+   * A column computed by an expression Spark cannot prove non-null (a UDF, a division) but
+   * declared NOT NULL gets a runtime check instead: a null fails the write, naming the column.
+   */
+  private static Dataset<Row> assertingNotNull(Dataset<Row> rows, TableSchema t) {
+    StructField[] declared = t.schema().fields();
+    if (rows.schema().fields().length != declared.length) {
+      return rows; // differences() reports it
+    }
+    Column[] columns = new Column[declared.length];
+    boolean changed = false;
+    for (int i = 0; i < declared.length; i++) {
+      StructField actual = rows.schema().fields()[i];
+      Column c = rows.col("`" + actual.name() + "`");
+      if (actual.nullable() && !declared[i].nullable()) {
+        c = new Column(new AssertNotNull(c.expr(), JavaConverters.asScalaBuffer(
+            List.of(t.qualifiedName() + "." + actual.name())).toSeq())).as(actual.name());
+        changed = true;
+      }
+      columns[i] = c;
+    }
+    return changed ? rows.select(columns) : rows;
+  }
+
+  /** The rows of one run in a declared table (created empty if it does not exist yet). */
+  public static Dataset<Row> runRows(SparkSession spark, String table, String runId) {
+    return spark.table(ensureTable(spark, table).qualifiedName())
+        .where(functions.col("run_id").equalTo(runId));
+  }
+
+  /** The declared columns of {@code table}, in declared order, selected from {@code rows}. */
+  public static Dataset<Row> inDeclaredOrder(Dataset<Row> rows, String table) {
+    return rows.select(Arrays.stream(TableSchemas.load(table).schema().fieldNames())
+        .map(rows::col).toArray(Column[]::new));
   }
 
   /**

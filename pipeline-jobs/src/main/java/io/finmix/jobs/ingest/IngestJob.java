@@ -103,11 +103,8 @@ public final class IngestJob extends StageCommand {
     }
 
     private static void line(PrintStream out, String name, IngestStats s) {
-      StringBuilder reasons = new StringBuilder();
-      s.quarantined.forEach((k, v) -> reasons.append(reasons.length() == 0 ? "" : ", ")
-          .append(k).append('=').append(v));
       out.printf("%-22s %6d %10d %10d %11d  %s%n", name, s.files, s.rawRows, s.records,
-          s.quarantinedTotal(), reasons);
+          s.quarantinedTotal(), RunReport.counts(s.quarantined));
     }
   }
 
@@ -136,7 +133,7 @@ public final class IngestJob extends StageCommand {
       Map<String, Long> counts = countOutcomes(outcomes);
       LOG.info("ingest: read and validated {} raw rows in {} s", counts.entrySet().stream()
           .filter(e -> e.getKey().endsWith("\t#raw")).mapToLong(Map.Entry::getValue).sum(),
-          seconds(started));
+          secondsSince(started));
 
       Dataset<Row> records = spark.createDataFrame(
           outcomes.filter(o -> o.isRecord).map(o -> o.toRecordRow(runId)),
@@ -154,7 +151,7 @@ public final class IngestJob extends StageCommand {
         duplicateCounts.put(r.getString(0), r.getLong(1));
       }
       LOG.info("ingest: checked natural keys ({} repeated) at {} s",
-          duplicateCounts.values().stream().mapToLong(Long::longValue).sum(), seconds(started));
+          duplicateCounts.values().stream().mapToLong(Long::longValue).sum(), secondsSince(started));
       if (!duplicateCounts.isEmpty()) {
         records = withoutRows(records, duplicates);
         quarantine = quarantine.unionByName(duplicates);
@@ -166,10 +163,10 @@ public final class IngestJob extends StageCommand {
       }
       jsc.setJobDescription("ingest: write finmix.corpus.quarantine (run " + runId + ")");
       TableWriter.overwrite(spark, "corpus.quarantine", quarantine, thisRun);
-      LOG.info("ingest: wrote finmix.corpus.quarantine at {} s", seconds(started));
+      LOG.info("ingest: wrote finmix.corpus.quarantine at {} s", secondsSince(started));
       jsc.setJobDescription("ingest: write finmix.corpus.records (run " + runId + ")");
       TableWriter.overwrite(spark, "corpus.records", records, thisRun);
-      LOG.info("ingest: wrote finmix.corpus.records at {} s", seconds(started));
+      LOG.info("ingest: wrote finmix.corpus.records at {} s", secondsSince(started));
       duplicates.unpersist(false);
 
       Map<String, IngestStats> stats = stats(specs, plan, counts, duplicateCounts);
@@ -177,7 +174,7 @@ public final class IngestJob extends StageCommand {
       stats.values().forEach(total::add);
       String report = writeReport(config, jsc, specs, stats, total, started);
       LOG.info("ingest: {} records and {} quarantined rows in {} s", total.records,
-          total.quarantinedTotal(), seconds(started));
+          total.quarantinedTotal(), secondsSince(started));
       return new Result(stats, total, report);
     } finally {
       outcomes.unpersist(false);
@@ -216,10 +213,6 @@ public final class IngestJob extends StageCommand {
         .and(col("source_file").equalTo(col("dup_file")))
         .and(col("source_offset").equalTo(col("dup_offset")))
         .and(col("source_item").equalTo(col("dup_item"))), "left_anti");
-  }
-
-  private static String seconds(long startedNanos) {
-    return String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - startedNanos) / 1e9);
   }
 
   /** Reads every slice with finmix's readers and every Parquet source with Spark. */

@@ -3,6 +3,8 @@ package io.finmix.jobs.run;
 import io.finmix.jobs.FinmixCli;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.decontaminate.DecontaminateJob;
+import io.finmix.jobs.dedup.DedupJob;
 import io.finmix.jobs.ingest.IngestJob;
 import io.finmix.jobs.sample.SampleDataJob;
 import java.util.List;
@@ -14,14 +16,15 @@ import picocli.CommandLine.Command;
 
 /**
  * The whole pipeline on the embedded default: generated sample data, local Spark, every stage
- * in order. The stages built so far: sample-data, then ingest.
+ * in order. The stages built so far: sample-data, ingest, dedup, decontaminate.
  */
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
         "The whole pipeline on the embedded default (generated sample data, local Spark).",
-        "Stages, in order: sample-data (to run.sample_data_dir), ingest (run.sources)."
+        "Stages, in order: sample-data (to run.sample_data_dir), ingest (run.sources),",
+        "dedup, decontaminate."
     })
 public final class RunJob extends StageCommand {
 
@@ -34,28 +37,36 @@ public final class RunJob extends StageCommand {
   @Override
   public int run(FinmixConfig config) {
     long started = System.nanoTime();
+    int stages = 4;
     String dir = SampleDataJob.outputDir(config);
-    LOG.info("run {}: stage 1/2 sample-data -> {}", config.runId(), dir);
+    LOG.info("run {}: stage 1/{} sample-data -> {}", config.runId(), stages, dir);
     SampleDataJob.generate(config, dir);
 
-    LOG.info("run {}: stage 2/2 ingest ({})", config.runId(),
+    LOG.info("run {}: stage 2/{} ingest ({})", config.runId(), stages,
         config.config().getString("run.sources"));
     FinmixConfig ingest = config.with("finmix run", Map.of(
         "ingest.sources", config.config().getString("run.sources"),
         "ingest.data_root", dir,
         "ingest.only", List.of()));
     SparkSession spark = session(ingest, "run");
-    IngestJob.Result result = IngestJob.ingest(spark, ingest);
-    result.print(System.out);
+    IngestJob.Result ingested = IngestJob.ingest(spark, ingest);
+    ingested.print(System.out);
+
+    LOG.info("run {}: stage 3/{} dedup", config.runId(), stages);
+    DedupJob.Result deduped = DedupJob.dedup(spark, config);
+    deduped.print(System.out);
+
+    LOG.info("run {}: stage 4/{} decontaminate", config.runId(), stages);
+    DecontaminateJob.Result clean = DecontaminateJob.decontaminate(spark, config);
+    clean.print(System.out);
 
     System.out.printf("%nfinmix run %s finished in %d s.%n", config.runId(),
         (System.nanoTime() - started) / 1_000_000_000L);
-    System.out.println("tables:  finmix.corpus.records (" + result.total().records
-        + " rows this run), finmix.corpus.quarantine (" + result.total().quarantinedTotal()
-        + "), in " + config.warehouse() + "/catalog");
-    System.out.println("report:  " + result.report());
+    System.out.println("tables:  finmix.corpus.records, .quarantine, .deduped, "
+        + ".duplicate_clusters, .clean, .contamination in " + config.warehouse() + "/catalog");
+    System.out.println("reports: " + config.runDir() + "/report/");
     System.out.println("query:   bin/finmix sql -e \"SELECT source, split, count(*) FROM "
-        + "finmix.corpus.records WHERE run_id = '" + config.runId() + "' GROUP BY 1, 2\"");
+        + "finmix.corpus.clean WHERE run_id = '" + config.runId() + "' GROUP BY 1, 2\"");
     return 0;
   }
 }

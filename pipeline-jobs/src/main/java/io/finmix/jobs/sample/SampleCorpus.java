@@ -267,7 +267,7 @@ public final class SampleCorpus {
         for (int i = 0; i < rows; i++) {
           String label = weighted(t, 0.3, 0.1);
           String answer = Character.toUpperCase(label.charAt(0)) + label.substring(1);
-          ObjectNode r = conversation("fiqasa" + id++, t.pick(templates), t.tweet(label), answer);
+          ObjectNode r = conversation("fiqasa" + id++, t.pick(templates), t.post(label), answer);
           jsonLine(out, r);
           if (split.equals("train") && i == 0) {
             jsonLine(out, r); // the same id twice: the second is a duplicate_key

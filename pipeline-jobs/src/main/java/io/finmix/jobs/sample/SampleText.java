@@ -44,6 +44,16 @@ final class SampleText {
   private static final List<String> NAMES = List.of("Maya", "Liam", "Noah", "Emma", "Olivia",
       "Lucas", "Ava", "Ethan", "Mia", "Leo");
 
+  private static final List<String> PRODUCTS = List.of("packaging", "paper", "steel",
+      "software", "telecom", "retail", "food", "shipping", "mining", "insurance", "chemicals",
+      "electronics", "pharma", "energy", "forestry");
+  private static final List<String> CITIES = List.of("Helsinki", "Stockholm", "Tallinn",
+      "Warsaw", "Frankfurt", "Oslo", "Riga", "Copenhagen", "Tampere", "Gothenburg");
+  private static final List<String> MONTHS = List.of("January", "February", "March", "April",
+      "May", "June", "July", "August", "September", "October", "November", "December");
+  private static final List<String> BROKERS = List.of("Morgan Stanley", "Goldman", "UBS",
+      "Jefferies", "Barclays", "Citi", "Nordea", "SEB", "Deutsche Bank", "BofA");
+
   private final SplittableRandom random;
 
   SampleText(long seed) {
@@ -78,58 +88,126 @@ final class SampleText {
     double from = between(5, 900) / 10.0;
     double to = label.equals("positive") ? from * (1 + pct / 100) : from * (1 - pct / 100);
     return switch (label) {
-      case "positive" -> switch (random.nextInt(4)) {
+      case "positive" -> switch (random.nextInt(6)) {
         case 0 -> String.format(Locale.ROOT, "%s 's %s %s by %.1f %% in %s .", company, metric,
             pick(UP), pct, period);
         case 1 -> String.format(Locale.ROOT, "In %s , %s %s to EUR %.1f mn from EUR %.1f mn .",
             period, metric, pick(UP), to, from);
-        case 2 -> company + " raised its outlook for " + period + " after strong " + metric + " .";
-        default -> company + " won a new contract in " + pick(COUNTRIES) + " , lifting its "
-            + metric + " .";
+        case 2 -> company + " raised its outlook for " + period + " after strong " + metric
+            + " in " + pick(COUNTRIES) + " .";
+        case 3 -> String.format(Locale.ROOT, "%s won a EUR %d mn order from %s in %s .",
+            company, between(2, 400), company(), pick(COUNTRIES));
+        case 4 -> String.format(Locale.ROOT, "%s expects its %s to grow by %d-%d %% in %s .",
+            company, metric, between(2, 9), between(10, 25), period);
+        default -> String.format(Locale.ROOT, "Demand for %s products %s and %s 's %s "
+            + "reached EUR %.1f mn .", pick(PRODUCTS), pick(UP), company, metric, to);
       };
-      case "negative" -> switch (random.nextInt(4)) {
+      case "negative" -> switch (random.nextInt(6)) {
         case 0 -> String.format(Locale.ROOT, "%s 's %s %s by %.1f %% in %s .", company, metric,
             pick(DOWN), pct, period);
         case 1 -> String.format(Locale.ROOT, "In %s , %s %s to EUR %.1f mn from EUR %.1f mn .",
             period, metric, pick(DOWN), to, from);
         case 2 -> company + " issued a profit warning for " + period + " as " + metric
-            + " weakened .";
-        default -> company + " will cut " + between(20, 900) + " jobs in " + pick(COUNTRIES)
-            + " after losses .";
+            + " weakened in " + pick(COUNTRIES) + " .";
+        case 3 -> String.format(Locale.ROOT, "%s will cut %d jobs at its %s unit in %s .",
+            company, between(20, 900), pick(PRODUCTS), pick(COUNTRIES));
+        case 4 -> String.format(Locale.ROOT, "%s swung to an operating loss of EUR %.1f mn in "
+            + "%s .", company, from, period);
+        default -> String.format(Locale.ROOT, "Weak demand for %s products pushed %s 's %s "
+            + "down to EUR %.1f mn .", pick(PRODUCTS), company, metric, to);
       };
-      default -> switch (random.nextInt(4)) {
+      default -> switch (random.nextInt(6)) {
         case 0 -> company + " will publish its results for " + period + " on "
-            + between(1, 28) + " " + pick(List.of("March", "April", "July", "October")) + " .";
-        case 1 -> company + " appointed " + pick(PEOPLE) + " as " + pick(ROLES) + " .";
-        case 2 -> company + " operates " + between(3, 120) + " sites in " + pick(COUNTRIES) + " .";
-        default -> "The company 's head office is located in " + pick(COUNTRIES) + " .";
+            + between(1, 28) + " " + pick(MONTHS) + " " + between(2019, 2026) + " .";
+        case 1 -> company + " appointed " + pick(PEOPLE) + " as " + pick(ROLES) + " of its "
+            + pick(PRODUCTS) + " unit as of " + between(1, 28) + " " + pick(MONTHS) + " .";
+        case 2 -> String.format(Locale.ROOT, "%s operates %d sites in %s and employs %d "
+            + "people .", company, between(3, 120), pick(COUNTRIES), between(40, 9000));
+        case 3 -> String.format(Locale.ROOT, "The %s unit of %s is based in %s , %s .",
+            pick(PRODUCTS), company, pick(CITIES), pick(COUNTRIES));
+        case 4 -> String.format(Locale.ROOT, "%s 's shares are listed on the %s stock exchange "
+            + "under the ticker %s .", company, pick(CITIES), ticker());
+        default -> String.format(Locale.ROOT, "%s signed a %d-year service agreement with %s "
+            + "covering %s .", company, between(2, 10), company(), pick(PRODUCTS));
       };
     };
   }
 
   /** A short tweet with a cashtag; the sentiment follows the words. */
   String tweet(String label) {
-    String ticker = "$" + company().substring(0, 3).toUpperCase(Locale.ROOT) + between(0, 9);
+    String ticker = "$" + ticker();
+    String price = String.format(Locale.ROOT, "%.2f", between(100, 90000) / 100.0);
     String url = " https://t.co/" + Long.toString(Math.abs(random.nextLong()), 36).substring(0, 8);
     return switch (label) {
-      case "positive" -> ticker + " " + pick(List.of("upgraded to Buy at", "beats estimates,",
-          "shares soar after", "raises dividend after")) + " " + pick(METRICS) + url;
-      case "negative" -> ticker + " " + pick(List.of("downgraded to Sell at", "misses estimates,",
-          "shares sink after", "cuts guidance on weak")) + " " + pick(METRICS) + url;
-      default -> ticker + " " + pick(List.of("to report earnings on Tuesday", "announces board "
-          + "meeting date", "files quarterly report", "schedules investor day")) + url;
+      case "positive" -> switch (random.nextInt(4)) {
+        case 0 -> ticker + " upgraded to Buy at " + pick(BROKERS) + ", target " + price + url;
+        case 1 -> ticker + " beats on " + pick(METRICS) + ", raises " + pick(PERIODS)
+            + " guidance" + url;
+        case 2 -> company() + " shares jump " + between(2, 30) + "% after " + pick(METRICS)
+            + " surprise" + url;
+        default -> ticker + " hits a new high at " + price + " as " + pick(PRODUCTS)
+            + " sales soar" + url;
+      };
+      case "negative" -> switch (random.nextInt(4)) {
+        case 0 -> ticker + " downgraded to Sell at " + pick(BROKERS) + ", target " + price + url;
+        case 1 -> ticker + " misses on " + pick(METRICS) + ", cuts " + pick(PERIODS)
+            + " guidance" + url;
+        case 2 -> company() + " shares slide " + between(2, 30) + "% after " + pick(METRICS)
+            + " miss" + url;
+        default -> ticker + " falls to " + price + " as " + pick(PRODUCTS) + " demand weakens"
+            + url;
+      };
+      default -> switch (random.nextInt(4)) {
+        case 0 -> ticker + " to report " + pick(PERIODS) + " earnings on " + pick(MONTHS) + " "
+            + between(1, 28) + url;
+        case 1 -> company() + " schedules investor day for " + pick(MONTHS) + " "
+            + between(1, 28) + url;
+        case 2 -> ticker + " files " + pick(List.of("10-Q", "10-K", "8-K", "S-1")) + " with the "
+            + "SEC" + url;
+        default -> pick(BROKERS) + " keeps " + ticker + " at Hold, target " + price + url;
+      };
     };
+  }
+
+  /** A StockTwits-style post (PIXIU's FiQA posts): first person, a price, no link. */
+  String post(String label) {
+    String ticker = "$" + ticker();
+    String price = String.format(Locale.ROOT, "%.2f", between(100, 90000) / 100.0);
+    return switch (label) {
+      case "positive" -> pick(List.of("Loading up on ", "Long ", "Added more ", "Bullish on "))
+          + ticker + " at " + price + ", " + pick(List.of("breakout coming", "chart looks great",
+              "earnings will crush it", "easy double from here"));
+      case "negative" -> pick(List.of("Shorting ", "Sold all my ", "Bearish on ", "Out of "))
+          + ticker + " at " + price + ", " + pick(List.of("this is going lower",
+              "guidance was awful", "head and shoulders top", "no support until " + price));
+      default -> pick(List.of("Watching ", "Any news on ", "Holding ", "What do you think of "))
+          + ticker + " around " + price + pick(List.of("?", " today", " into earnings", ""));
+    };
+  }
+
+  String ticker() {
+    StringBuilder t = new StringBuilder();
+    int n = between(2, 4);
+    for (int i = 0; i < n; i++) {
+      t.append((char) ('A' + random.nextInt(26)));
+    }
+    return t.toString();
   }
 
   /** A headline about {@code company}, with a score whose sign follows the words. */
   String headline(String company, double score) {
     if (score > 0.2) {
-      return company + " shares " + pick(UP) + " after upbeat " + pick(METRICS);
+      return company + pick(List.of(" shares ", " stock ", " ")) + pick(UP) + " after "
+          + pick(List.of("upbeat ", "record ", "strong ")) + pick(METRICS) + " in "
+          + pick(PERIODS);
     }
     if (score < -0.2) {
-      return company + " shares " + pick(DOWN) + " on weak " + pick(METRICS);
+      return company + pick(List.of(" shares ", " stock ", " ")) + pick(DOWN) + " on "
+          + pick(List.of("weak ", "disappointing ", "falling ")) + pick(METRICS) + " in "
+          + pick(PERIODS);
     }
-    return company + " sets date for " + pick(PERIODS) + " results";
+    return company + pick(List.of(" sets date for ", " to announce ", " confirms timing of "))
+        + pick(PERIODS) + " results, CEO " + pick(PEOPLE) + " to host call";
   }
 
   /** A GSM8K-style word problem: {question, rationale with <<calc>> notes, final answer}. */
@@ -168,20 +246,45 @@ final class SampleText {
   /** A general instruction: {instruction, input, output}. */
   String[] instruction() {
     String topic = pick(TOPICS);
-    return switch (random.nextInt(3)) {
-      case 0 -> new String[] {"Give three tips for " + topic + ".", "",
-          "1. Start small and be consistent.\n2. Plan ahead for " + topic
-              + ".\n3. Review what worked and adjust."};
-      case 1 -> {
-        int n = between(2, 40);
-        yield new String[] {"Convert the distance to meters.", n + " kilometers",
+    switch (random.nextInt(6)) {
+      case 0: {
+        String[] tips = {"Start small and be consistent", "Plan ahead", "Ask for feedback",
+            "Keep notes", "Set a daily time", "Remove distractions", "Review your progress"};
+        int a = random.nextInt(tips.length);
+        int b = (a + 1 + random.nextInt(tips.length - 1)) % tips.length;
+        return new String[] {"Give two tips for " + topic + ".", "", "1. " + tips[a] + " when "
+            + topic + ".\n2. " + tips[b] + "."};
+      }
+      case 1: {
+        int n = between(2, 900);
+        return new String[] {"Convert the distance to meters.", n + " kilometers",
             n + " kilometers is " + (n * 1000) + " meters."};
       }
-      default -> {
-        String a = pick(NAMES);
-        yield new String[] {"Rewrite the sentence in the passive voice.",
-            a + " wrote the report.", "The report was written by " + a + "."};
+      case 2: {
+        int a = between(10, 9999);
+        int b = between(10, 9999);
+        return new String[] {"Add the two numbers.", a + " and " + b,
+            a + " + " + b + " = " + (a + b)};
       }
-    };
+      case 3: {
+        String name = pick(NAMES);
+        String item = pick(ITEMS);
+        return new String[] {"Rewrite the sentence in the passive voice.",
+            name + " bought " + between(2, 60) + " " + item + ".",
+            "The " + item + " were bought by " + name + "."};
+      }
+      case 4: {
+        int[] xs = {between(1, 99), between(1, 99), between(1, 99), between(1, 99)};
+        int[] sorted = xs.clone();
+        java.util.Arrays.sort(sorted);
+        return new String[] {"Sort the numbers from smallest to largest.",
+            java.util.Arrays.toString(xs), java.util.Arrays.toString(sorted)};
+      }
+      default: {
+        String word = pick(ITEMS) + pick(List.of("", "s", "es"));
+        return new String[] {"How many letters are in the word?", word,
+            "The word \"" + word + "\" has " + word.length() + " letters."};
+      }
+    }
   }
 }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class RunJobTest extends SparkTestBase {
 
   @Test
-  void runWritesTheSampleDataAndIngestsIt() throws Exception {
+  void runWritesTheSampleDataAndRunsEveryStage() throws Exception {
     Path sample = Files.createTempDirectory(Path.of(WAREHOUSE), "run-sample-");
     CliRunner r = CliRunner.run(new RunJob(), "--warehouse", WAREHOUSE, "--run-id", "run-test",
         "--set", "run.sample_data_dir=" + sample);
@@ -28,5 +28,13 @@ class RunJobTest extends SparkTestBase {
         "ingest");
     assertThat(report).containsEntry("sources_file", "sources/sample.conf")
         .containsEntry("data_root", sample.toString());
+    // dedup and decontaminate ran after ingest, each on the output of the one before
+    long records = count("SELECT count(*) FROM finmix.corpus.records WHERE run_id = 'run-test'");
+    long deduped = count("SELECT count(*) FROM finmix.corpus.deduped WHERE run_id = 'run-test'");
+    long clean = count("SELECT count(*) FROM finmix.corpus.clean WHERE run_id = 'run-test'");
+    assertThat(deduped).isLessThan(records).isGreaterThan(records / 2);
+    assertThat(clean).isLessThan(deduped).isGreaterThan(deduped / 2);
+    assertThat(RunReport.read(config("run_id=run-test"), new Configuration(), "decontaminate"))
+        .containsKey("matched_training_rows_by_benchmark_and_source");
   }
 }

@@ -1,0 +1,91 @@
+package io.finmix.jobs.dedup;
+
+import com.typesafe.config.Config;
+import io.finmix.jobs.core.FinmixConfig;
+import io.finmix.jobs.core.TextNormalizer;
+import io.finmix.jobs.core.UserError;
+import java.io.Serializable;
+import java.util.List;
+
+/** The {@code dedup} section of finmix.conf, checked. */
+public record DedupSettings(
+    TextNormalizer normalizer,
+    boolean promptText,
+    List<String> splitRank,
+    boolean dropAllConflicts,
+    boolean nearEnabled,
+    int shingle,
+    int numPerm,
+    double threshold,
+    int bands,
+    int rows,
+    long seed,
+    boolean verify,
+    boolean sameLabel,
+    double representativeThreshold,
+    int maxComponentSize,
+    int maxIterations)
+    implements Serializable {
+
+  public static DedupSettings of(FinmixConfig config) {
+    Config c = config.config();
+    String text = c.getString("dedup.text");
+    if (!text.equals("prompt") && !text.equals("input")) {
+      throw bad(config, "dedup.text", "expected prompt or input, got '" + text + "'");
+    }
+    String conflicts = c.getString("dedup.label_conflicts");
+    if (!conflicts.equals("majority") && !conflicts.equals("drop_all")) {
+      throw bad(config, "dedup.label_conflicts", "expected majority or drop_all, got '"
+          + conflicts + "'");
+    }
+    List<String> rank = c.getStringList("dedup.split_rank");
+    if (!rank.containsAll(List.of("train", "valid", "test")) || rank.size() != 3) {
+      throw bad(config, "dedup.split_rank", "must list train, valid and test once each");
+    }
+    int numPerm = c.getInt("dedup.near.num_perm");
+    double threshold = c.getDouble("dedup.near.threshold");
+    if (numPerm < 1 || numPerm > 1024) {
+      throw bad(config, "dedup.near.num_perm", "must be between 1 and 1024");
+    }
+    if (threshold <= 0 || threshold > 1) {
+      throw bad(config, "dedup.near.threshold", "must be in (0, 1]");
+    }
+    int bands = c.getInt("dedup.near.bands");
+    int rows = c.getInt("dedup.near.rows");
+    if (bands == 0 && rows == 0) {
+      int[] br = MinHasher.bandsAndRows(numPerm, threshold);
+      bands = br[0];
+      rows = br[1];
+    } else if (bands < 1 || rows < 1 || bands * rows > numPerm) {
+      throw bad(config, "dedup.near.bands", "bands x rows (" + bands + " x " + rows
+          + ") must be positive and at most num_perm " + numPerm + " (or both 0)");
+    }
+    int shingle = c.getInt("dedup.near.shingle");
+    if (shingle < 1) {
+      throw bad(config, "dedup.near.shingle", "must be at least 1");
+    }
+    return new DedupSettings(TextNormalizer.of(c), text.equals("prompt"), List.copyOf(rank),
+        conflicts.equals("drop_all"), c.getBoolean("dedup.near.enabled"), shingle, numPerm,
+        threshold, bands, rows, c.getLong("dedup.near.seed"), c.getBoolean("dedup.near.verify"),
+        c.getBoolean("dedup.near.same_label"), c.getDouble("dedup.near.representative_threshold"),
+        c.getInt("dedup.near.max_component_size"), c.getInt("dedup.near.max_iterations"));
+  }
+
+  /** The rank of a split: higher wins (test 2, valid 1, train 0 by default). */
+  public int rankOf(String split) {
+    return splitRank.size() - 1 - splitRank.indexOf(split);
+  }
+
+  /** The text a record is compared by: normalised prompt (instruction + input) or input. */
+  public String text(String instruction, String input) {
+    String raw = promptText
+        ? (instruction == null ? "" : instruction) + "\n" + input
+        : (input.isEmpty() && instruction != null ? instruction : input);
+    return normalizer.normalize(raw);
+  }
+
+  private static UserError bad(FinmixConfig config, String key, String problem) {
+    return new UserError("invalid config key " + key + " (" + config.originOf(key) + "): "
+        + problem);
+  }
+}

@@ -1,0 +1,93 @@
+package io.finmix.jobs.dedup;
+
+import java.io.Serializable;
+import java.util.SplittableRandom;
+
+/**
+ * MinHash signatures and their LSH band keys. Each of {@code numPerm} hash functions is the
+ * splitmix64 mix of the shingle hash xor a seeded salt; a signature holds the minimum of each
+ * over a text's shingles, so two texts agree on a position with probability equal to the
+ * Jaccard similarity of their shingle sets.
+ */
+public final class MinHasher implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  /** The chance {@link #bandsAndRows} gives a pair exactly at the threshold to be a candidate. */
+  public static final double TARGET_RECALL = 0.95;
+
+  private final long[] salts;
+  private final int bands;
+  private final int rows;
+
+  public MinHasher(int numPerm, long seed, int bands, int rows) {
+    if (bands * rows > numPerm || bands < 1 || rows < 1) {
+      throw new IllegalArgumentException("bands x rows = " + bands + " x " + rows
+          + " must be at most num_perm = " + numPerm);
+    }
+    SplittableRandom random = new SplittableRandom(seed);
+    this.salts = new long[numPerm];
+    for (int i = 0; i < numPerm; i++) {
+      salts[i] = random.nextLong();
+    }
+    this.bands = bands;
+    this.rows = rows;
+  }
+
+  public int bands() {
+    return bands;
+  }
+
+  public int rows() {
+    return rows;
+  }
+
+  /** The signature of a shingle set; all-max for an empty set. */
+  public long[] signature(long[] shingles) {
+    long[] sig = new long[salts.length];
+    java.util.Arrays.fill(sig, Long.MAX_VALUE);
+    for (long s : shingles) {
+      for (int i = 0; i < salts.length; i++) {
+        long h = Shingles.mix(s ^ salts[i]);
+        if (h < sig[i]) {
+          sig[i] = h;
+        }
+      }
+    }
+    return sig;
+  }
+
+  /** One bucket key per band: the hash of that band's rows of the signature. */
+  public long[] bandKeys(long[] signature) {
+    long[] keys = new long[bands];
+    for (int b = 0; b < bands; b++) {
+      long h = 0x9e3779b97f4a7c15L * (b + 1);
+      for (int r = 0; r < rows; r++) {
+        h = Shingles.mix(h ^ signature[b * rows + r]);
+      }
+      keys[b] = h;
+    }
+    return keys;
+  }
+
+  /**
+   * The bands x rows for a similarity threshold: the most rows per band (the fewest
+   * dissimilar candidates) whose S-curve 1 - (1 - s^r)^b still catches a pair exactly at the
+   * threshold with probability {@link #TARGET_RECALL}; pairs above it are caught more often.
+   * Verification then drops the dissimilar candidates, so recall is what the bands must buy.
+   */
+  public static int[] bandsAndRows(int numPerm, double threshold) {
+    for (int r = numPerm; r >= 1; r--) {
+      int b = numPerm / r;
+      if (collision(threshold, b, r) >= TARGET_RECALL) {
+        return new int[] {b, r};
+      }
+    }
+    return new int[] {numPerm, 1};
+  }
+
+  /** The probability that a pair of similarity s shares a bucket. */
+  public static double collision(double s, int bands, int rows) {
+    return 1 - Math.pow(1 - Math.pow(s, rows), bands);
+  }
+}

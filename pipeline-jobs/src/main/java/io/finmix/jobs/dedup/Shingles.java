@@ -1,0 +1,113 @@
+package io.finmix.jobs.dedup;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Word n-gram shingles as sorted, distinct 64-bit hashes, and the exact Jaccard similarity of
+ * two such sets. Dedup compares texts by their shingles; decontaminate by token n-grams, the
+ * same thing with a larger n.
+ */
+public final class Shingles {
+
+  private Shingles() {}
+
+  /**
+   * The distinct hashes of the word n-grams of {@code words}, sorted. A text shorter than n
+   * words is one shingle (the whole text); an empty text has none.
+   */
+  public static long[] of(String[] words, int n) {
+    if (words.length == 0) {
+      return new long[0];
+    }
+    int count = Math.max(1, words.length - n + 1);
+    long[] out = new long[count];
+    StringBuilder gram = new StringBuilder();
+    for (int i = 0; i < count; i++) {
+      gram.setLength(0);
+      for (int j = i; j < Math.min(words.length, i + n); j++) {
+        if (j > i) {
+          gram.append(' ');
+        }
+        gram.append(words[j]);
+      }
+      out[i] = hash64(gram);
+    }
+    Arrays.sort(out);
+    return distinct(out);
+  }
+
+  /**
+   * The distinct hashes of the character k-grams of a (normalised) text, sorted; a text
+   * shorter than k is one shingle. Finer than word shingles for short texts, where one changed
+   * word would change most word n-grams.
+   */
+  public static long[] chars(String text, int k) {
+    if (text.isEmpty()) {
+      return new long[0];
+    }
+    int count = Math.max(1, text.length() - k + 1);
+    long[] out = new long[count];
+    for (int i = 0; i < count; i++) {
+      out[i] = hash64(text.substring(i, Math.min(text.length(), i + k)));
+    }
+    Arrays.sort(out);
+    return distinct(out);
+  }
+
+  /** Jaccard similarity |a ∩ b| / |a ∪ b| of two sorted distinct arrays; 1.0 when both empty. */
+  public static double jaccard(long[] a, long[] b) {
+    if (a.length == 0 && b.length == 0) {
+      return 1.0;
+    }
+    int common = intersection(a, b);
+    return common / (double) (a.length + b.length - common);
+  }
+
+  /** |a ∩ b| of two sorted distinct arrays. */
+  public static int intersection(long[] a, long[] b) {
+    int i = 0;
+    int j = 0;
+    int common = 0;
+    while (i < a.length && j < b.length) {
+      if (a[i] == b[j]) {
+        common++;
+        i++;
+        j++;
+      } else if (a[i] < b[j]) {
+        i++;
+      } else {
+        j++;
+      }
+    }
+    return common;
+  }
+
+  /** A 64-bit hash of the text's UTF-8 bytes: FNV-1a, then a splitmix64 finish. */
+  public static long hash64(CharSequence text) {
+    byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+    long h = 0xcbf29ce484222325L;
+    for (byte b : bytes) {
+      h ^= b & 0xff;
+      h *= 0x100000001b3L;
+    }
+    return mix(h);
+  }
+
+  /** splitmix64's finaliser: every input bit affects every output bit. */
+  public static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
+
+  private static long[] distinct(long[] sorted) {
+    int n = 0;
+    for (int i = 0; i < sorted.length; i++) {
+      if (i == 0 || sorted[i] != sorted[i - 1]) {
+        sorted[n++] = sorted[i];
+      }
+    }
+    return n == sorted.length ? sorted : Arrays.copyOf(sorted, n);
+  }
+}
