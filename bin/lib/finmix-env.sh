@@ -40,6 +40,19 @@ finmix_ensure_built() {
   ) || { tail -40 "$log" >&2; finmix_die "the build failed (full log: $log)"; }
 }
 
+# Builds the bench jar and its classpath file (Spark, MLlib, the finmix jar) when needed.
+finmix_bench_built() {
+  finmix_ensure_built
+  local jar="$FINMIX_HOME/bench/target/finmix-bench.jar"
+  if [[ ! -f "$jar" || ! -f "$FINMIX_HOME/bench/target/bench-classpath" \
+      || -n "$(find "$FINMIX_HOME/bench/src" "$FINMIX_HOME/bench/pom.xml" "$FINMIX_JAR" \
+        -newer "$jar" -print -quit)" ]]; then
+    echo "building the bench jar..." >&2
+    (cd "$FINMIX_HOME" && mvn -B -q -DskipTests -pl bench -am package >/dev/null) \
+      || finmix_die "the bench build failed: mvn -DskipTests -pl bench -am package"
+  fi
+}
+
 # The classpath with Spark's jars (from the local Maven repository).
 finmix_spark_classpath() {
   local cp

@@ -38,8 +38,9 @@ public final class ConnectedComponents {
     Dataset<Row> e = edges.where(col("src").notEqual(col("dst")))
         .select(greatest(col("src"), col("dst")).as("u"), least(col("src"), col("dst")).as("v"))
         .distinct();
-    e = checkpoint(e, 0);
-    for (int round = 1; ; round++) {
+    e = checkpoint(e, 1);
+    // Pairs and stars (most duplicate clusters) need no round at all.
+    for (int round = 1; !isStarForest(e); round++) {
       if (round > maxIterations) {
         throw new IllegalStateException("connected components did not converge in "
             + maxIterations + " rounds (dedup.near.max_iterations)");
@@ -47,10 +48,7 @@ public final class ConnectedComponents {
       Dataset<Row> next = checkpoint(smallStar(largeStar(e)), round);
       e.unpersist(false);
       e = next;
-      if (isStarForest(e)) {
-        LOG.info("dedup: connected components converged after {} rounds", round);
-        break;
-      }
+      LOG.info("dedup: connected components, round {}", round);
     }
     Dataset<Row> roots = e.select(col("v").as("node"), col("v").as("component")).distinct();
     return e.select(col("u").as("node"), col("v").as("component")).unionByName(roots);

@@ -4,10 +4,10 @@ import java.io.Serializable;
 import java.util.SplittableRandom;
 
 /**
- * MinHash signatures and their LSH band keys. Each of {@code numPerm} hash functions is the
- * splitmix64 mix of the shingle hash xor a seeded salt; a signature holds the minimum of each
- * over a text's shingles, so two texts agree on a position with probability equal to the
- * Jaccard similarity of their shingle sets.
+ * MinHash signatures and their LSH band keys. Each of {@code numPerm} seeded hash functions
+ * permutes the 64-bit shingle hashes; a signature holds the minimum of each over a text's
+ * shingles, so two texts agree on a position with probability (close to) the Jaccard
+ * similarity of their shingle sets.
  */
 public final class MinHasher implements Serializable {
 
@@ -16,6 +16,7 @@ public final class MinHasher implements Serializable {
   /** The chance {@link #bandsAndRows} gives a pair exactly at the threshold to be a candidate. */
   public static final double TARGET_RECALL = 0.95;
 
+  private final long[] multipliers;
   private final long[] salts;
   private final int bands;
   private final int rows;
@@ -26,8 +27,10 @@ public final class MinHasher implements Serializable {
           + " must be at most num_perm = " + numPerm);
     }
     SplittableRandom random = new SplittableRandom(seed);
+    this.multipliers = new long[numPerm];
     this.salts = new long[numPerm];
     for (int i = 0; i < numPerm; i++) {
+      multipliers[i] = random.nextLong() | 1L;
       salts[i] = random.nextLong();
     }
     this.bands = bands;
@@ -42,13 +45,17 @@ public final class MinHasher implements Serializable {
     return rows;
   }
 
-  /** The signature of a shingle set; all-max for an empty set. */
+  /**
+   * The signature of a shingle set; all-max for an empty set. Permutation i maps a (well mixed)
+   * shingle hash x to a_i x + b_i mod 2^64 with a_i odd: a bijection whose high bits, which
+   * decide the minimum, depend on every bit of x. One multiply and one add per permutation.
+   */
   public long[] signature(long[] shingles) {
-    long[] sig = new long[salts.length];
+    long[] sig = new long[multipliers.length];
     java.util.Arrays.fill(sig, Long.MAX_VALUE);
     for (long s : shingles) {
-      for (int i = 0; i < salts.length; i++) {
-        long h = Shingles.mix(s ^ salts[i]);
+      for (int i = 0; i < sig.length; i++) {
+        long h = multipliers[i] * s + salts[i];
         if (h < sig[i]) {
           sig[i] = h;
         }

@@ -1,25 +1,26 @@
 package io.finmix.jobs.dedup;
 
-import static org.apache.spark.sql.functions.array_intersect;
-import static org.apache.spark.sql.functions.array_union;
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
@@ -27,99 +28,176 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 
 /**
- * Near duplicates with MinHash and LSH: word shingles, a MinHash signature per row, one bucket
- * per LSH band; rows sharing a bucket become candidate edges (each to the bucket's smallest id,
- * so a bucket of k rows gives k - 1 edges, not k²), verified by exact Jaccard; connected
- * components of the verified edges are the clusters. Each component keeps its representative
- * (highest split rank, then priority, then lowest id); members at least {@code
- * representative_threshold} similar to it go, the others stay as {@code chain_cut}.
+ * Near duplicates with MinHash and LSH. Every row's word shingles give a MinHash signature and
+ * one bucket per LSH band; that is the only pass over all rows, and its shuffle carries two
+ * longs per bucket. Rows that share a bucket become candidate edges (each to the bucket's
+ * smallest id, so a bucket of k rows gives k - 1 edges, not k²); from there on only candidate
+ * rows are touched: candidates are verified by exact Jaccard, connected components of the
+ * verified edges are the clusters, and each component keeps its representative (highest split
+ * rank, then priority, then lowest record_id). Members at least {@code
+ * representative_threshold} similar to it go; the others stay as {@code chain_cut}.
+ *
+ * <p>Bucketing works on 64-bit row ids (xxHash64 of the record_id); verification goes back to
+ * record_ids, so an id collision can only add a candidate, which verification then drops.
  */
 public final class NearDuplicates {
 
-  /** The per-row shingle table: what verification and the representative check read. */
-  static final StructType SHINGLES = new StructType()
-      .add("record_id", DataTypes.StringType, false)
-      .add("source", DataTypes.StringType, false)
-      .add("split", DataTypes.StringType, false)
-      .add("label", DataTypes.StringType, true)
-      .add("split_rank", DataTypes.IntegerType, false)
-      .add("priority", DataTypes.IntegerType, false)
-      .add("shingles", DataTypes.createArrayType(DataTypes.LongType, false), false);
-
   private static final StructType BUCKETS = new StructType()
-      .add("record_id", DataTypes.StringType, false)
-      .add("bucket", DataTypes.LongType, false);
+      .add("bucket", DataTypes.LongType, false)
+      .add("id", DataTypes.LongType, false);
+  private static final StructType EDGES = new StructType()
+      .add("src", DataTypes.LongType, false)
+      .add("dst", DataTypes.LongType, false);
 
   private NearDuplicates() {}
 
-  /** Shingles of each row of {@code rows} (needs dedup_text, split_rank and record columns). */
-  public static Dataset<Row> shingles(Dataset<Row> rows, int n) {
-    return rows.select("record_id", "source", "split", "label", "split_rank", "priority",
-        "dedup_text").map((MapFunction<Row, Row>) r -> RowFactory.create(r.getString(0),
-            r.getString(1), r.getString(2), r.getString(3), r.getInt(4), r.getInt(5),
-            Shingles.of(words(r.getString(6)), n)), Encoders.row(SHINGLES));
-  }
-
-  /** Candidate edges {@code src, dst} from shared LSH buckets (label-scoped if asked). */
-  public static Dataset<Row> candidates(Dataset<Row> shingles, DedupSettings s) {
-    MinHasher hasher = new MinHasher(s.numPerm(), s.seed(), s.bands(), s.rows());
-    boolean sameLabel = s.sameLabel();
-    Dataset<Row> buckets = shingles.flatMap((FlatMapFunction<Row, Row>) r -> {
-      long[] sh = toLongs(r.getList(6));
-      if (sh.length == 0) {
-        return java.util.Collections.emptyIterator();
-      }
-      long salt = sameLabel && !r.isNullAt(3) ? Shingles.hash64(r.getString(3)) : 0L;
-      List<Row> out = new ArrayList<>(hasher.bands());
-      for (long key : hasher.bandKeys(hasher.signature(sh))) {
-        out.add(RowFactory.create(r.getString(0), Shingles.mix(key ^ salt)));
-      }
-      return out.iterator();
-    }, Encoders.row(BUCKETS));
-    Dataset<Row> roots = buckets.groupBy("bucket").agg(min("record_id").as("root"));
-    return buckets.join(roots, "bucket")
-        .where(col("record_id").notEqual(col("root")))
-        .select(col("record_id").as("src"), col("root").as("dst"))
-        .distinct();
-  }
-
-  /** The edges whose rows really are similar (and, if asked, share a label). */
-  public static Dataset<Row> verify(Dataset<Row> edges, Dataset<Row> shingles, DedupSettings s) {
-    Dataset<Row> a = shingles.select(col("record_id").as("a_id"), col("label").as("a_label"),
-        col("shingles").as("a_sh"));
-    Dataset<Row> b = shingles.select(col("record_id").as("b_id"), col("label").as("b_label"),
-        col("shingles").as("b_sh"));
-    Dataset<Row> joined = edges.join(a, col("src").equalTo(col("a_id")))
-        .join(b, col("dst").equalTo(col("b_id")));
-    Column keep = jaccard(col("a_sh"), col("b_sh")).geq(s.threshold());
-    if (s.sameLabel()) {
-      keep = keep.and(col("a_label").eqNullSafe(col("b_label")));
+  /**
+   * The whole near-duplicate pass over {@code rows} (exact-dedup survivors, with {@code
+   * dedup_text} and {@code split_rank}): the marked members of every component, with the
+   * columns of the cluster table ({@code record_id, source, split, label, cluster_id,
+   * cluster_size, kept_record_id, similarity, reason, action}), computed and persisted (the
+   * caller unpersists it).
+   */
+  public static Dataset<Row> find(Dataset<Row> rows, DedupSettings s) {
+    Dataset<Row> keyed = rows.select(col("record_id"), idOf(col("record_id")).as("id"),
+        col("source"), col("split"), col("label"), col("split_rank"), col("priority"),
+        col("dedup_text"));
+    Dataset<Row> edges = candidates(keyed, s).persist(StorageLevel.MEMORY_AND_DISK());
+    // From here on only the rows on a candidate edge, few: their joins broadcast.
+    Dataset<Row> endpoints = edges.select(col("src").as("id"))
+        .unionByName(edges.select(col("dst").as("id"))).distinct();
+    Dataset<Row> members = keyed.join(broadcast(endpoints), "id")
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      members.count(); // materialised once, before the joins below read it twice at once
+      Dataset<Row> components = ConnectedComponents.of(verify(edges, members, s),
+          s.maxIterations());
+      Dataset<Row> marked = mark(components, members, s).persist(StorageLevel.MEMORY_AND_DISK());
+      marked.count();
+      return marked;
+    } finally {
+      edges.unpersist(false);
+      members.unpersist(false);
     }
-    return joined.where(keep).select("src", "dst");
   }
 
   /**
-   * The fate of every row in a component: the columns of {@link ExactDuplicates#mark}'s
-   * cluster table ({@code record_id, source, split, label, cluster_id, cluster_size,
-   * kept_record_id, similarity, reason, action}).
+   * Candidate edges {@code src, dst} (64-bit ids): rows that share an LSH bucket, each linked to
+   * the bucket's smallest id. With {@code same_label}, the label salts the buckets, so only
+   * rows with one label can meet.
    */
-  public static Dataset<Row> mark(Dataset<Row> components, Dataset<Row> shingles,
-      DedupSettings s) {
+  static Dataset<Row> candidates(Dataset<Row> keyed, DedupSettings s) {
+    MinHasher hasher = new MinHasher(s.numPerm(), s.seed(), s.bands(), s.rows());
+    boolean sameLabel = s.sameLabel();
+    int n = s.shingle();
+    Dataset<Row> buckets = keyed.select("id", "label", "dedup_text").mapPartitions(
+        (MapPartitionsFunction<Row, Row>) it -> new java.util.Iterator<Row>() {
+          private java.util.Iterator<Row> current = Collections.emptyIterator();
+
+          @Override
+          public boolean hasNext() {
+            while (!current.hasNext() && it.hasNext()) {
+              Row r = it.next();
+              long[] sh = Shingles.of(words(r.getString(2)), n);
+              if (sh.length == 0) {
+                continue;
+              }
+              long salt = sameLabel && !r.isNullAt(1) ? Shingles.hash64(r.getString(1)) : 0L;
+              List<Row> out = new ArrayList<>(hasher.bands());
+              for (long key : hasher.bandKeys(hasher.signature(sh))) {
+                out.add(RowFactory.create(Shingles.mix(key ^ salt), r.getLong(0)));
+              }
+              current = out.iterator();
+            }
+            return current.hasNext();
+          }
+
+          @Override
+          public Row next() {
+            hasNext();
+            return current.next();
+          }
+        }, Encoders.row(BUCKETS));
+    // One shuffle by bucket, sorted by (bucket, id): each run of equal buckets starts with its
+    // smallest id, and every other member of the run links to it. A linear scan, no window.
+    return buckets.repartition(col("bucket")).sortWithinPartitions("bucket", "id")
+        .mapPartitions((MapPartitionsFunction<Row, Row>) it -> new java.util.Iterator<Row>() {
+          private long bucket;
+          private long root;
+          private boolean started;
+          private Row next;
+
+          @Override
+          public boolean hasNext() {
+            while (next == null && it.hasNext()) {
+              Row r = it.next();
+              long b = r.getLong(0);
+              long id = r.getLong(1);
+              if (!started || b != bucket) {
+                started = true;
+                bucket = b;
+                root = id;
+              } else if (id != root) {
+                next = RowFactory.create(id, root);
+              }
+            }
+            return next != null;
+          }
+
+          @Override
+          public Row next() {
+            hasNext();
+            Row r = next;
+            next = null;
+            return r;
+          }
+        }, Encoders.row(EDGES))
+        .distinct();
+  }
+
+  /**
+   * The candidate edges as record_id pairs {@code src, dst}, kept when the rows really are
+   * similar (exact Jaccard, unless verify is off) and, with same_label, share a label. Going
+   * back to record_ids here also undoes any 64-bit id collision: a pair it made up is two
+   * unrelated texts, which verification drops.
+   */
+  static Dataset<Row> verify(Dataset<Row> edges, Dataset<Row> members, DedupSettings s) {
+    Dataset<Row> a = members.select(col("id").as("a_id"), col("record_id").as("a_record"),
+        col("label").as("a_label"), col("dedup_text").as("a_text"));
+    Dataset<Row> b = members.select(col("id").as("b_id"), col("record_id").as("b_record"),
+        col("label").as("b_label"), col("dedup_text").as("b_text"));
+    Column keep = col("a_record").notEqual(col("b_record"));
+    if (s.verify()) {
+      keep = keep.and(jaccard(s.shingle()).apply(col("a_text"), col("b_text"))
+          .geq(s.threshold()));
+    }
+    if (s.sameLabel()) {
+      keep = keep.and(col("a_label").eqNullSafe(col("b_label")));
+    }
+    return edges.join(a, col("src").equalTo(col("a_id")))
+        .join(b, col("dst").equalTo(col("b_id")))
+        .where(keep).select(col("a_record").as("src"), col("b_record").as("dst"));
+  }
+
+  /** Every component member's fate (see {@link #find}). */
+  static Dataset<Row> mark(Dataset<Row> components, Dataset<Row> members, DedupSettings s) {
     WindowSpec component = Window.partitionBy("component");
     WindowSpec ranked = component.orderBy(col("split_rank").desc(), col("priority").desc(),
         col("record_id"))
         .rowsBetween(Window.unboundedPreceding(), Window.unboundedFollowing());
-    Dataset<Row> members = components.join(shingles, col("node").equalTo(col("record_id")))
+    Dataset<Row> joined = components.join(members,
+            components.col("node").equalTo(members.col("record_id")))
         .withColumn("cluster_size", count(lit(1)).over(component).cast("int"))
         .withColumn("kept_record_id", first("record_id").over(ranked))
-        .withColumn("kept_shingles", first("shingles").over(ranked));
-    members = members.withColumn("similarity", jaccard(col("shingles"), col("kept_shingles")));
+        .withColumn("kept_text", first("dedup_text").over(ranked));
+    joined = joined.withColumn("similarity",
+        jaccard(s.shingle()).apply(col("dedup_text"), col("kept_text")));
     Column overCap = col("cluster_size").gt(s.maxComponentSize());
     Column reason = when(overCap, lit("component_over_cap"))
         .when(col("record_id").equalTo(col("kept_record_id")), lit("kept"))
         .when(col("similarity").geq(s.representativeThreshold()), lit("near_duplicate"))
         .otherwise(lit("chain_cut"));
-    return members
+    return joined
         .withColumn("reason", reason)
         .withColumn("action", when(col("reason").equalTo("near_duplicate"), lit("removed"))
             .otherwise(lit("kept")))
@@ -128,41 +206,19 @@ public final class NearDuplicates {
             "kept_record_id", "similarity", "reason", "action");
   }
 
-  /**
-   * The whole near-duplicate pass over {@code rows} (exact-dedup survivors): the marked
-   * members of every component, computed and persisted (the caller unpersists it).
-   */
-  public static Dataset<Row> find(Dataset<Row> rows, DedupSettings s) {
-    Dataset<Row> shingles = shingles(rows, s.shingle()).persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      Dataset<Row> edges = candidates(shingles, s);
-      if (s.verify()) {
-        edges = verify(edges, shingles, s);
-      }
-      Dataset<Row> components = ConnectedComponents.of(edges, s.maxIterations());
-      Dataset<Row> marked = mark(components, shingles, s).persist(StorageLevel.MEMORY_AND_DISK());
-      marked.count();
-      return marked;
-    } finally {
-      shingles.unpersist(false);
-    }
+  /** Exact Jaccard of the word n-gram shingles of two normalised texts. */
+  static UserDefinedFunction jaccard(int n) {
+    return udf((UDF2<String, String, Double>) (a, b) ->
+        Shingles.jaccard(Shingles.of(words(a), n), Shingles.of(words(b), n)),
+        DataTypes.DoubleType).asNonNullable();
   }
 
-  static Column jaccard(Column a, Column b) {
-    Column union = size(array_union(a, b));
-    return when(union.equalTo(0), lit(1.0))
-        .otherwise(size(array_intersect(a, b)).cast("double").divide(union));
+  /** A row's 64-bit id inside the pass: xxHash64 of its record_id. */
+  static Column idOf(Column recordId) {
+    return xxhash64(recordId);
   }
 
   static String[] words(String normalised) {
     return normalised.isEmpty() ? new String[0] : normalised.split(" ");
-  }
-
-  static long[] toLongs(List<Object> list) {
-    long[] out = new long[list.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = (Long) list.get(i);
-    }
-    return out;
   }
 }
