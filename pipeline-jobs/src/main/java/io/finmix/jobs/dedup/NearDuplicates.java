@@ -118,39 +118,43 @@ public final class NearDuplicates {
             return current.next();
           }
         }, Encoders.row(BUCKETS));
-    // One shuffle by bucket, sorted by (bucket, id): each run of equal buckets starts with its
-    // smallest id, and every other member of the run links to it. A linear scan, no window.
-    return buckets.repartition(col("bucket")).sortWithinPartitions("bucket", "id")
-        .mapPartitions((MapPartitionsFunction<Row, Row>) it -> new java.util.Iterator<Row>() {
-          private long bucket;
-          private long root;
-          private boolean started;
-          private Row next;
+    // One shuffle by bucket; each partition's buckets are grouped in a primitive hash map (no
+    // sort, no window), and every member links to its bucket's smallest id. A partition is held
+    // in memory (about 40 bytes per pair): spark.sql.shuffle.partitions and AQE's advisory
+    // partition size bound it.
+    return buckets.repartition(col("bucket"))
+        .mapPartitions((MapPartitionsFunction<Row, Row>) it -> {
+          BucketRoots roots = new BucketRoots();
+          while (it.hasNext()) {
+            Row r = it.next();
+            roots.add(r.getLong(0), r.getLong(1));
+          }
+          roots.group();
+          return new java.util.Iterator<Row>() {
+            private int i;
+            private Row next;
 
-          @Override
-          public boolean hasNext() {
-            while (next == null && it.hasNext()) {
-              Row r = it.next();
-              long b = r.getLong(0);
-              long id = r.getLong(1);
-              if (!started || b != bucket) {
-                started = true;
-                bucket = b;
-                root = id;
-              } else if (id != root) {
-                next = RowFactory.create(id, root);
+            @Override
+            public boolean hasNext() {
+              while (next == null && i < roots.size()) {
+                long id = roots.id(i);
+                long root = roots.root(i);
+                i++;
+                if (id != root) {
+                  next = RowFactory.create(id, root);
+                }
               }
+              return next != null;
             }
-            return next != null;
-          }
 
-          @Override
-          public Row next() {
-            hasNext();
-            Row r = next;
-            next = null;
-            return r;
-          }
+            @Override
+            public Row next() {
+              hasNext();
+              Row r = next;
+              next = null;
+              return r;
+            }
+          };
         }, Encoders.row(EDGES))
         .distinct();
   }

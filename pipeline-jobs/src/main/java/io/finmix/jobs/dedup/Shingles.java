@@ -1,6 +1,5 @@
 package io.finmix.jobs.dedup;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -20,18 +19,19 @@ public final class Shingles {
     if (words.length == 0) {
       return new long[0];
     }
+    // Each word is hashed once; an n-gram's hash combines its words' hashes in order.
+    long[] wordHashes = new long[words.length];
+    for (int i = 0; i < words.length; i++) {
+      wordHashes[i] = hash64(words[i]);
+    }
     int count = Math.max(1, words.length - n + 1);
     long[] out = new long[count];
-    StringBuilder gram = new StringBuilder();
     for (int i = 0; i < count; i++) {
-      gram.setLength(0);
+      long h = 0;
       for (int j = i; j < Math.min(words.length, i + n); j++) {
-        if (j > i) {
-          gram.append(' ');
-        }
-        gram.append(words[j]);
+        h = (h + wordHashes[j]) * 0x9e3779b97f4a7c15L;
       }
-      out[i] = hash64(gram);
+      out[i] = mix(h);
     }
     Arrays.sort(out);
     return distinct(out);
@@ -83,12 +83,11 @@ public final class Shingles {
     return common;
   }
 
-  /** A 64-bit hash of the text's UTF-8 bytes: FNV-1a, then a splitmix64 finish. */
+  /** A 64-bit hash of the text's UTF-16 code units: FNV-1a, then a splitmix64 finish. */
   public static long hash64(CharSequence text) {
-    byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
     long h = 0xcbf29ce484222325L;
-    for (byte b : bytes) {
-      h ^= b & 0xff;
+    for (int i = 0; i < text.length(); i++) {
+      h ^= text.charAt(i);
       h *= 0x100000001b3L;
     }
     return mix(h);
