@@ -5,6 +5,7 @@ import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.decontaminate.DecontaminateJob;
 import io.finmix.jobs.dedup.DedupJob;
 import io.finmix.jobs.ingest.IngestJob;
+import io.finmix.jobs.mix.MixJob;
 import io.finmix.jobs.run.RunJob;
 import io.finmix.jobs.sample.SampleDataJob;
 import io.finmix.jobs.sql.SqlShellJob;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Spec;
         IngestJob.class,
         DedupJob.class,
         DecontaminateJob.class,
+        MixJob.class,
         SqlShellJob.class,
         CommandLine.HelpCommand.class
     },

@@ -21,7 +21,42 @@ public final class ConfFiles {
   private static final String JAR_DIR = "finmix-conf/";
 
   /** A parsed file with where it came from, for error messages. */
-  public record ConfFile(Config config, String description) {}
+  public record ConfFile(Config config, String description) {
+
+    /**
+     * The named entries of the top-level object {@code block} ({@code recipes { a { ... } }}),
+     * in name order, each with a "kind 'name' (file:line)" description for messages; a
+     * missing block is an error showing {@code expected}. The file is resolved first.
+     */
+    public java.util.List<Entry> entries(String block, String kind, String expected) {
+      Config root = config.resolve();
+      if (!root.hasPath(block) || root.getValue(block).valueType()
+          != com.typesafe.config.ConfigValueType.OBJECT) {
+        throw new UserError(description + ": expected a `" + expected + "` block");
+      }
+      java.util.List<Entry> out = new java.util.ArrayList<>();
+      for (String name : new java.util.TreeSet<>(root.getObject(block).keySet())) {
+        Config c = root.getConfig(block).getConfig("\"" + name + "\"");
+        out.add(new Entry(name, c, kind + " '" + name + "' (" + description + ":"
+            + c.origin().lineNumber() + ")"));
+      }
+      return out;
+    }
+  }
+
+  /** One named entry of a block, with its description for messages. */
+  public record Entry(String name, Config config, String where) {}
+
+  /** An unknown key is a mistake: names it, where it is, and the known keys. */
+  public static void checkKeys(java.util.Set<String> keys, java.util.Set<String> known,
+      String where) {
+    for (String key : keys) {
+      if (!known.contains(key)) {
+        throw new UserError(where + ": unknown key '" + key + "' (known: "
+            + new java.util.TreeSet<>(known) + ")");
+      }
+    }
+  }
 
   private ConfFiles() {}
 

@@ -2,14 +2,12 @@ package io.finmix.jobs.decontaminate;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigValueType;
 import io.finmix.jobs.core.ConfFiles;
 import io.finmix.jobs.core.UserError;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The benchmarks of {@code conf/benchmarks.conf}: for each, which rows of the catalog are its
@@ -29,22 +27,13 @@ public final class Benchmarks {
   public static List<Benchmark> load(String nameOrPath) {
     ConfFiles.ConfFile file = ConfFiles.find(nameOrPath);
     try {
-      Config root = file.config().resolve();
-      if (!root.hasPath("benchmarks")
-          || root.getValue("benchmarks").valueType() != ConfigValueType.OBJECT) {
-        throw new UserError(file.description() + ": expected a `benchmarks { name { source = "
-            + "..., splits = [...] } }` block");
-      }
       List<Benchmark> out = new ArrayList<>();
-      for (String name : new TreeSet<>(root.getObject("benchmarks").keySet())) {
-        Config b = root.getConfig("benchmarks").getConfig("\"" + name + "\"");
-        String where = "benchmark '" + name + "' (" + file.description() + ":"
-            + b.origin().lineNumber() + ")";
-        for (String key : b.root().keySet()) {
-          if (!KEYS.contains(key)) {
-            throw new UserError(where + ": unknown key '" + key + "' (known: " + KEYS + ")");
-          }
-        }
+      for (ConfFiles.Entry e : file.entries("benchmarks", "benchmark",
+          "benchmarks { name { source = ..., splits = [...] } }")) {
+        Config b = e.config();
+        String where = e.where();
+        String name = e.name();
+        ConfFiles.checkKeys(b.root().keySet(), KEYS, where);
         if (!b.hasPath("source")) {
           throw new UserError(where + ": source is required");
         }

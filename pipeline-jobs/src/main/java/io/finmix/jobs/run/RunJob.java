@@ -6,6 +6,7 @@ import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.decontaminate.DecontaminateJob;
 import io.finmix.jobs.dedup.DedupJob;
 import io.finmix.jobs.ingest.IngestJob;
+import io.finmix.jobs.mix.MixJob;
 import io.finmix.jobs.sample.SampleDataJob;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Command;
 
 /**
  * The whole pipeline on the embedded default: generated sample data, local Spark, every stage
- * in order. The stages built so far: sample-data, ingest, dedup, decontaminate.
+ * in order. The stages built so far: sample-data, ingest, dedup, decontaminate, mix.
  */
 @Command(
     name = "run",
@@ -24,7 +25,7 @@ import picocli.CommandLine.Command;
     description = {
         "The whole pipeline on the embedded default (generated sample data, local Spark).",
         "Stages, in order: sample-data (to run.sample_data_dir), ingest (run.sources),",
-        "dedup, decontaminate."
+        "dedup, decontaminate, mix (every recipe of mix.recipes)."
     })
 public final class RunJob extends StageCommand {
 
@@ -37,7 +38,7 @@ public final class RunJob extends StageCommand {
   @Override
   public int run(FinmixConfig config) {
     long started = System.nanoTime();
-    int stages = 4;
+    int stages = 5;
     String dir = SampleDataJob.outputDir(config);
     LOG.info("run {}: stage 1/{} sample-data -> {}", config.runId(), stages, dir);
     SampleDataJob.generate(config, dir);
@@ -60,13 +61,19 @@ public final class RunJob extends StageCommand {
     DecontaminateJob.Result clean = DecontaminateJob.decontaminate(spark, config);
     clean.print(System.out);
 
+    LOG.info("run {}: stage 5/{} mix ({})", config.runId(), stages,
+        config.config().getString("mix.recipes"));
+    MixJob.Result mixed = MixJob.mix(spark, config);
+    mixed.print(System.out);
+
     System.out.printf("%nfinmix run %s finished in %d s.%n", config.runId(),
         (System.nanoTime() - started) / 1_000_000_000L);
     System.out.println("tables:  finmix.corpus.records, .quarantine, .deduped, "
-        + ".duplicate_clusters, .clean, .contamination in " + config.warehouse() + "/catalog");
+        + ".duplicate_clusters, .clean, .contamination, .mixtures in " + config.warehouse()
+        + "/catalog");
     System.out.println("reports: " + config.runDir() + "/report/");
-    System.out.println("query:   bin/finmix sql -e \"SELECT source, split, count(*) FROM "
-        + "finmix.corpus.clean WHERE run_id = '" + config.runId() + "' GROUP BY 1, 2\"");
+    System.out.println("query:   bin/finmix sql -e \"SELECT recipe, component, count(*) FROM "
+        + "finmix.corpus.mixtures WHERE run_id = '" + config.runId() + "' GROUP BY 1, 2\"");
     return 0;
   }
 }

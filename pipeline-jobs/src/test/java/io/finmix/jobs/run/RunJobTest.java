@@ -7,6 +7,7 @@ import io.finmix.jobs.SparkTestBase;
 import io.finmix.jobs.core.RunReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
@@ -36,5 +37,16 @@ class RunJobTest extends SparkTestBase {
     assertThat(clean).isLessThan(deduped).isGreaterThan(deduped / 2);
     assertThat(RunReport.read(config("run_id=run-test"), new Configuration(), "decontaminate"))
         .containsKey("matched_training_rows_by_benchmark_and_source");
+    // and mix drew every built-in recipe from the clean rows: the sample corpus has every task
+    List<String> recipes = sql("SELECT DISTINCT recipe FROM finmix.corpus.mixtures WHERE run_id "
+        + "= 'run-test' ORDER BY 1").stream().map(row -> row.getString(0)).toList();
+    assertThat(recipes).containsExactlyInAnyOrder("finance", "finance+general", "finance+general+math",
+        "finance+math", "target-only-fiqa_sa", "target-only-fpb", "target-only-headline",
+        "target-only-nwgi", "target-only-numeric_qa", "target-only-sentiment",
+        "target-only-tfns");
+    // target-only: the task's training rows, each once
+    assertThat(count("SELECT count(*) FROM finmix.corpus.mixtures WHERE run_id = 'run-test' "
+        + "AND recipe = 'target-only-fpb'")).isEqualTo(count("SELECT count(*) FROM "
+        + "finmix.corpus.clean WHERE run_id = 'run-test' AND source = 'fpb' AND split = 'train'"));
   }
 }
