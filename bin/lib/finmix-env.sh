@@ -14,7 +14,8 @@ FINMIX_LAUNCHER_DIR="$FINMIX_HOME/pipeline-jobs/target/launcher"
 finmix_build_reason() {
   if [[ ! -f "$FINMIX_JAR" || ! -f "$FINMIX_LAUNCHER_DIR/spark-classpath" ]]; then
     echo "first use"
-  elif [[ -n "$(find "$FINMIX_HOME/pom.xml" "$FINMIX_HOME/data-schemas" "$FINMIX_HOME/pipeline-jobs/pom.xml" \
+  elif [[ -n "$(find "$FINMIX_HOME/pom.xml" "$FINMIX_HOME/data-schemas" "$FINMIX_HOME/model/pom.xml" \
+      "$FINMIX_HOME/model/src/main" "$FINMIX_HOME/pipeline-jobs/pom.xml" \
       "$FINMIX_HOME/pipeline-jobs/src" -newer "$FINMIX_JAR" -type f \
       -not -path '*/target/*' -print -quit 2>/dev/null)" ]]; then
     echo "sources changed"

@@ -9,6 +9,7 @@ import io.finmix.jobs.mix.MixJob;
 import io.finmix.jobs.run.RunJob;
 import io.finmix.jobs.sample.SampleDataJob;
 import io.finmix.jobs.sql.SqlShellJob;
+import io.finmix.jobs.tokenize.TokenizeJob;
 import java.io.PrintWriter;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
@@ -33,6 +34,7 @@ import picocli.CommandLine.Spec;
         DedupJob.class,
         DecontaminateJob.class,
         MixJob.class,
+        TokenizeJob.class,
         SqlShellJob.class,
         CommandLine.HelpCommand.class
     },

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
@@ -23,6 +24,9 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
   private static final Path CORPORA = Path.of(System.getenv().getOrDefault("FINMIX_DATA_DIR",
       Launcher.HOME.resolve("../shared/corpora").normalize().toString()));
 
+  private static final Path QWEN3 = CORPORA.resolve("../tokenizers/qwen3/tokenizer.json")
+      .normalize();
+
   @BeforeAll
   static void ingestThePublicCorpora() throws Exception {
     assertThat(CORPORA.resolve("fpb/SOURCE.md"))
@@ -39,6 +43,9 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
     assertThat(clean.exitCode()).as(clean.err()).isZero();
     Launcher.Result mix = Launcher.run("mix", "--warehouse", WAREHOUSE, "--run-id", RUN);
     assertThat(mix.exitCode()).as(mix.err()).isZero();
+    Launcher.Result tokenize = Launcher.run("tokenize", "--warehouse", WAREHOUSE, "--run-id",
+        RUN, "--tokenizer", QWEN3.toString(), "--seq-len", "1024");
+    assertThat(tokenize.exitCode()).as(tokenize.err()).isZero();
   }
 
   private static long removed(String source, String split, String reason) {
@@ -147,6 +154,39 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
     assertThat(count("SELECT count(*) FROM finmix.corpus.mixtures m JOIN finmix.corpus.clean c "
         + "ON c.record_id = m.record_id AND c.run_id = m.run_id WHERE m.run_id = '%s' AND "
         + "c.split <> 'train'", RUN)).isZero();
+  }
+
+  @Test
+  void theMixturesPackIntoQwen3SequencesThatDecodeBackToTheirPrompts() {
+    io.finmix.model.tokenizer.TextTokenizer qwen3 =
+        io.finmix.model.tokenizer.Tokenizers.load(QWEN3.toString());
+    // every packed example: Qwen3's ids of prompt + answer, then <|im_end|>
+    List<Row> sample = sql("SELECT s.input_ids, s.segment_ids, s.mixture_positions, s.recipe "
+        + "FROM finmix.train.sequences s WHERE s.run_id = '%s' AND s.tokenizer_id = '%s' AND "
+        + "s.recipe = 'finance+general+math' ORDER BY s.sequence_index LIMIT 20", RUN,
+        qwen3.id());
+    assertThat(sample).isNotEmpty();
+    for (Row r : sample) {
+      List<Integer> ids = r.getList(0);
+      List<Integer> segments = r.getList(1);
+      List<Long> members = r.getList(2);
+      for (int m = 0; m < members.size(); m++) {
+        int seg = m + 1;
+        int[] ex = java.util.stream.IntStream.range(0, ids.size())
+            .filter(i -> segments.get(i) == seg).map(ids::get).toArray();
+        assertThat(ex[ex.length - 1]).isEqualTo(qwen3.eosId());
+        Row source = sql("SELECT prompt, answer FROM finmix.corpus.mixtures WHERE run_id = '%s' "
+            + "AND recipe = '%s' AND position = %d", RUN, r.getString(3), members.get(m)).get(0);
+        assertThat(qwen3.decode(java.util.Arrays.copyOf(ex, ex.length - 1)))
+            .isEqualTo(source.getString(0) + source.getString(1));
+      }
+    }
+    // packing efficiency of the built-in recipes with 1024-token sequences
+    for (Row r : sql("SELECT recipe, sum(tokens) / (count(*) * 1024) FROM "
+        + "finmix.train.sequences WHERE run_id = '%s' AND tokenizer_id = '%s' GROUP BY recipe",
+        RUN, qwen3.id())) {
+      assertThat(r.getDouble(1)).as(r.getString(0)).isGreaterThanOrEqualTo(0.95);
+    }
   }
 
   private static Map<String, Long> countBy(String query, Object... args) {

@@ -10,6 +10,7 @@ import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
+import io.finmix.model.tokenizer.Tokenizers;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -89,9 +90,12 @@ public final class MixJob extends StageCommand {
   public static Result mix(SparkSession spark, FinmixConfig config) {
     long started = System.nanoTime();
     String runId = config.runId();
-    String counter = config.config().getString("mix.token_counter");
-    if (!counter.equals("bytes")) {
-      throw new UserError("mix.token_counter: '" + counter + "' is not a known counter (bytes)");
+    String counter = config.config().getString("mix.tokenizer").isEmpty()
+        ? config.config().getString("tokenize.tokenizer") : config.config().getString("mix.tokenizer");
+    try {
+      Tokenizers.load(counter);
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new UserError("mix.tokenizer / tokenize.tokenizer: " + e.getMessage(), e);
     }
     String recipesFile = config.config().getString("mix.recipes");
     List<Recipe> recipes = Recipe.select(Recipe.load(recipesFile),
@@ -109,7 +113,7 @@ public final class MixJob extends StageCommand {
       LOG.info("mix: recipe {} ({}/{}) at {} s", recipe.name(), n + 1, recipes.size(),
           secondsSince(started));
       spark.sparkContext().setJobDescription("mix: recipe " + recipe.name());
-      Dataset<Row> pool = Mixer.pool(clean, recipe, templates)
+      Dataset<Row> pool = Mixer.pool(clean, recipe, templates, counter)
           .persist(StorageLevel.MEMORY_AND_DISK());
       try {
         List<Row> empty = pool.where(trim(col("answer")).equalTo(""))
@@ -153,7 +157,7 @@ public final class MixJob extends StageCommand {
     report.put("seconds", (System.nanoTime() - started) / 1e9);
     report.put("recipes_file", recipesFile);
     report.put("prompts_file", templates.description());
-    report.put("token_counter", counter);
+    report.put("tokenizer", counter);
     // Recipes not mixed this time keep their rows in the table, and their entries here.
     if (!config.config().getStringList("mix.only").isEmpty()) {
       try {

@@ -11,7 +11,9 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import java.nio.charset.StandardCharsets;
+import io.finmix.jobs.core.Indexed;
+import io.finmix.model.tokenizer.TextTokenizer;
+import io.finmix.model.tokenizer.Tokenizers;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -78,8 +80,12 @@ public final class Mixer {
     }
   }
 
-  /** The clean rows each component draws from, rendered and counted. */
-  public static Dataset<Row> pool(Dataset<Row> clean, Recipe recipe, PromptTemplates templates) {
+  /**
+   * The clean rows each component draws from, rendered and counted in tokens of {@code
+   * tokenizer} (a {@link Tokenizers} spec: prompt, answer and the end of sequence).
+   */
+  public static Dataset<Row> pool(Dataset<Row> clean, Recipe recipe, PromptTemplates templates,
+      String tokenizer) {
     Column comp = lit(-1);
     for (int i = recipe.components().size() - 1; i >= 0; i--) {
       comp = when(matches(recipe.components().get(i)), lit(i)).otherwise(comp);
@@ -89,6 +95,8 @@ public final class Mixer {
         .select("comp", "record_id", "source", "task", "domain", "label", "instruction",
             "input", "output", "choices")
         .mapPartitions((MapPartitionsFunction<Row, Row>) it -> new java.util.Iterator<Row>() {
+          private final TextTokenizer counter = Tokenizers.load(tokenizer);
+
           @Override
           public boolean hasNext() {
             return it.hasNext();
@@ -108,18 +116,14 @@ public final class Mixer {
             PromptTemplates.Rendered p = templates.render(r.getString(1), seed, fields);
             return RowFactory.create(r.getInt(0), r.getString(1), r.getString(2),
                 r.getString(3), r.getString(4), r.getString(5), p.variant(), p.prompt(),
-                p.answer(), tokens(p.prompt(), p.answer()));
+                p.answer(), tokens(counter, p.prompt(), p.answer()));
           }
         }, Encoders.row(POOL));
   }
 
-  /**
-   * Token count of an example under the {@code bytes} counter: the UTF-8 bytes of prompt and
-   * answer plus one end-of-sequence token, exact for a byte-level tokenizer without merges.
-   */
-  static int tokens(String prompt, String answer) {
-    return prompt.getBytes(StandardCharsets.UTF_8).length
-        + answer.getBytes(StandardCharsets.UTF_8).length + 1;
+  /** Tokens of an example as tokenize will count them: prompt, answer, end of sequence. */
+  static int tokens(TextTokenizer t, String prompt, String answer) {
+    return t.encode(prompt).length + t.encode(answer).length + 1;
   }
 
   /** Sizes the pool (one small aggregation) and allocates the recipe over it. */
@@ -226,19 +230,7 @@ public final class Mixer {
         .orderBy(col("mix_key"), col("comp"), col("j"))
         .select("component", "epoch", "record_id", "source", "task", "domain", "label",
             "variant", "prompt", "answer", "tokens");
-    // Positions follow the sort (zipWithIndex keeps the partition order).
-    StructType schema = new StructType().add("position", DataTypes.LongType, false);
-    for (var f : ordered.schema().fields()) {
-      schema = schema.add(f);
-    }
-    return spark.createDataFrame(ordered.javaRDD().zipWithIndex().map(t -> {
-      Object[] values = new Object[t._1().size() + 1];
-      values[0] = t._2();
-      for (int i = 0; i < t._1().size(); i++) {
-        values[i + 1] = t._1().get(i);
-      }
-      return RowFactory.create(values);
-    }), schema);
+    return Indexed.withIndex(spark, ordered, "position");
   }
 
   private static Column matches(Recipe.Component c) {

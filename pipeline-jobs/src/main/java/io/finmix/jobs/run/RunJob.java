@@ -8,6 +8,7 @@ import io.finmix.jobs.dedup.DedupJob;
 import io.finmix.jobs.ingest.IngestJob;
 import io.finmix.jobs.mix.MixJob;
 import io.finmix.jobs.sample.SampleDataJob;
+import io.finmix.jobs.tokenize.TokenizeJob;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
 
 /**
  * The whole pipeline on the embedded default: generated sample data, local Spark, every stage
- * in order. The stages built so far: sample-data, ingest, dedup, decontaminate, mix.
+ * in order. The stages built so far: sample-data, ingest, dedup, decontaminate, mix, tokenize.
  */
 @Command(
     name = "run",
@@ -25,7 +26,7 @@ import picocli.CommandLine.Command;
     description = {
         "The whole pipeline on the embedded default (generated sample data, local Spark).",
         "Stages, in order: sample-data (to run.sample_data_dir), ingest (run.sources),",
-        "dedup, decontaminate, mix (every recipe of mix.recipes)."
+        "dedup, decontaminate, mix (every recipe of mix.recipes), tokenize (and pack)."
     })
 public final class RunJob extends StageCommand {
 
@@ -38,7 +39,7 @@ public final class RunJob extends StageCommand {
   @Override
   public int run(FinmixConfig config) {
     long started = System.nanoTime();
-    int stages = 5;
+    int stages = 6;
     String dir = SampleDataJob.outputDir(config);
     LOG.info("run {}: stage 1/{} sample-data -> {}", config.runId(), stages, dir);
     SampleDataJob.generate(config, dir);
@@ -66,11 +67,16 @@ public final class RunJob extends StageCommand {
     MixJob.Result mixed = MixJob.mix(spark, config);
     mixed.print(System.out);
 
+    LOG.info("run {}: stage 6/{} tokenize ({}, seq_len {})", config.runId(), stages,
+        config.config().getString("tokenize.tokenizer"), config.config().getInt("tokenize.seq_len"));
+    TokenizeJob.Result packed = TokenizeJob.tokenize(spark, config);
+    packed.print(System.out);
+
     System.out.printf("%nfinmix run %s finished in %d s.%n", config.runId(),
         (System.nanoTime() - started) / 1_000_000_000L);
     System.out.println("tables:  finmix.corpus.records, .quarantine, .deduped, "
-        + ".duplicate_clusters, .clean, .contamination, .mixtures in " + config.warehouse()
-        + "/catalog");
+        + ".duplicate_clusters, .clean, .contamination, .mixtures; finmix.train.sequences; in "
+        + config.warehouse() + "/catalog");
     System.out.println("reports: " + config.runDir() + "/report/");
     System.out.println("query:   bin/finmix sql -e \"SELECT recipe, component, count(*) FROM "
         + "finmix.corpus.mixtures WHERE run_id = '" + config.runId() + "' GROUP BY 1, 2\"");
