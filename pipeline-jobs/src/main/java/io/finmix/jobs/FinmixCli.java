@@ -10,6 +10,7 @@ import io.finmix.jobs.run.RunJob;
 import io.finmix.jobs.sample.SampleDataJob;
 import io.finmix.jobs.sql.SqlShellJob;
 import io.finmix.jobs.tokenize.TokenizeJob;
+import io.finmix.jobs.tokenize.TrainTokenizerJob;
 import java.io.PrintWriter;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
@@ -34,6 +35,7 @@ import picocli.CommandLine.Spec;
         DedupJob.class,
         DecontaminateJob.class,
         MixJob.class,
+        TrainTokenizerJob.class,
         TokenizeJob.class,
         SqlShellJob.class,
         CommandLine.HelpCommand.class

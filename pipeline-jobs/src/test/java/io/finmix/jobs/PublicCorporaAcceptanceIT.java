@@ -43,6 +43,9 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
     assertThat(clean.exitCode()).as(clean.err()).isZero();
     Launcher.Result mix = Launcher.run("mix", "--warehouse", WAREHOUSE, "--run-id", RUN);
     assertThat(mix.exitCode()).as(mix.err()).isZero();
+    Launcher.Result bpe = Launcher.run("train-tokenizer", "--warehouse", WAREHOUSE, "--run-id",
+        RUN, "--out", WAREHOUSE + "/bpe");
+    assertThat(bpe.exitCode()).as(bpe.err()).isZero();
     Launcher.Result tokenize = Launcher.run("tokenize", "--warehouse", WAREHOUSE, "--run-id",
         RUN, "--tokenizer", QWEN3.toString(), "--seq-len", "1024");
     assertThat(tokenize.exitCode()).as(tokenize.err()).isZero();
@@ -154,6 +157,31 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
     assertThat(count("SELECT count(*) FROM finmix.corpus.mixtures m JOIN finmix.corpus.clean c "
         + "ON c.record_id = m.record_id AND c.run_id = m.run_id WHERE m.run_id = '%s' AND "
         + "c.split <> 'train'", RUN)).isZero();
+  }
+
+  @Test
+  void theTrainedTokenizerRoundTripsEveryRowOfThePublicCorpora() {
+    String spec = WAREHOUSE + "/bpe/tokenizer.json";
+    long rows = count("SELECT count(*) FROM finmix.corpus.records WHERE run_id = '%s'", RUN);
+    List<String> broken = SPARK.sql("SELECT instruction, input, output FROM "
+        + "finmix.corpus.records WHERE run_id = '" + RUN + "'").mapPartitions(
+            (org.apache.spark.api.java.function.MapPartitionsFunction<Row, String>) it -> {
+              io.finmix.model.tokenizer.TextTokenizer t =
+                  io.finmix.model.tokenizer.Tokenizers.load(spec);
+              List<String> bad = new java.util.ArrayList<>();
+              while (it.hasNext()) {
+                Row r = it.next();
+                for (int i = 0; i < 3; i++) {
+                  String x = r.isNullAt(i) ? "" : r.getString(i);
+                  if (!t.decode(t.encode(x)).equals(x)) {
+                    bad.add(x);
+                  }
+                }
+              }
+              return bad.iterator();
+            }, org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    assertThat(rows).isGreaterThan(10_000);
+    assertThat(broken).isEmpty();
   }
 
   @Test

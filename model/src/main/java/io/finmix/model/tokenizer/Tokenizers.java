@@ -22,6 +22,14 @@ public final class Tokenizers {
     return LOADED.computeIfAbsent(spec, s -> new HfTokenizer(Path.of(s), null));
   }
 
+  /** Drops a loaded tokenizer (its file was rewritten); the next load reads the file again. */
+  public static void forget(String spec) {
+    TextTokenizer t = LOADED.remove(spec);
+    if (t instanceof HfTokenizer hf) {
+      hf.close();
+    }
+  }
+
   /**
    * DJL must never reach for the network: no library download, no usage telemetry. Set before
    * its first call; the native library is the one inside the jar.

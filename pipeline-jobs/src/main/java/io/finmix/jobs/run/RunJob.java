@@ -9,6 +9,7 @@ import io.finmix.jobs.ingest.IngestJob;
 import io.finmix.jobs.mix.MixJob;
 import io.finmix.jobs.sample.SampleDataJob;
 import io.finmix.jobs.tokenize.TokenizeJob;
+import io.finmix.jobs.tokenize.TrainTokenizerJob;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
 
 /**
  * The whole pipeline on the embedded default: generated sample data, local Spark, every stage
- * in order. The stages built so far: sample-data, ingest, dedup, decontaminate, mix, tokenize.
+ * in order. The stages built so far: sample-data, ingest, dedup, decontaminate, mix, train-tokenizer, tokenize.
  */
 @Command(
     name = "run",
@@ -26,7 +27,8 @@ import picocli.CommandLine.Command;
     description = {
         "The whole pipeline on the embedded default (generated sample data, local Spark).",
         "Stages, in order: sample-data (to run.sample_data_dir), ingest (run.sources),",
-        "dedup, decontaminate, mix (every recipe of mix.recipes), tokenize (and pack)."
+        "dedup, decontaminate, mix (every recipe of mix.recipes), train-tokenizer (when",
+        "run.tokenizer = trained; then mix again with its token counts), tokenize (and pack)."
     })
 public final class RunJob extends StageCommand {
 
@@ -39,7 +41,7 @@ public final class RunJob extends StageCommand {
   @Override
   public int run(FinmixConfig config) {
     long started = System.nanoTime();
-    int stages = 6;
+    int stages = 7;
     String dir = SampleDataJob.outputDir(config);
     LOG.info("run {}: stage 1/{} sample-data -> {}", config.runId(), stages, dir);
     SampleDataJob.generate(config, dir);
@@ -65,10 +67,25 @@ public final class RunJob extends StageCommand {
     LOG.info("run {}: stage 5/{} mix ({})", config.runId(), stages,
         config.config().getString("mix.recipes"));
     MixJob.Result mixed = MixJob.mix(spark, config);
+    String tokenizer = config.config().getString("run.tokenizer");
+    if (tokenizer.equals("trained")) {
+      LOG.info("run {}: stage 6/{} train-tokenizer (on {})", config.runId(), stages,
+          config.config().getString("train_tokenizer.recipe"));
+      TrainTokenizerJob.Result trained = TrainTokenizerJob.train(spark, config);
+      trained.print(System.out);
+      tokenizer = trained.tokenizerJson().toString();
+      // Mixed again, so token-weighted recipes count the tokens they will be packed in.
+      LOG.info("run {}: stage 6/{} mix again, counting {} tokens", config.runId(), stages,
+          trained.tokenizerId());
+      config = config.with("finmix run", Map.of("tokenize.tokenizer", tokenizer));
+      mixed = MixJob.mix(spark, config);
+    } else {
+      config = config.with("finmix run", Map.of("tokenize.tokenizer", tokenizer));
+    }
     mixed.print(System.out);
 
-    LOG.info("run {}: stage 6/{} tokenize ({}, seq_len {})", config.runId(), stages,
-        config.config().getString("tokenize.tokenizer"), config.config().getInt("tokenize.seq_len"));
+    LOG.info("run {}: stage 7/{} tokenize ({}, seq_len {})", config.runId(), stages, tokenizer,
+        config.config().getInt("tokenize.seq_len"));
     TokenizeJob.Result packed = TokenizeJob.tokenize(spark, config);
     packed.print(System.out);
 

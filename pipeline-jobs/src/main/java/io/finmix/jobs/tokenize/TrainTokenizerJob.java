@@ -1,0 +1,204 @@
+package io.finmix.jobs.tokenize;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+
+import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.FinmixConfig;
+import io.finmix.jobs.core.RunReport;
+import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.TableWriter;
+import io.finmix.jobs.core.UserError;
+import io.finmix.model.tokenizer.BpeTrainer;
+import io.finmix.model.tokenizer.ByteLevelBpeFile;
+import io.finmix.model.tokenizer.TextTokenizer;
+import io.finmix.model.tokenizer.Tokenizers;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Trains a byte-level BPE tokenizer on a mixture: the words (GPT-2 pre-tokenization pieces of
+ * prompt + answer) are counted by Spark, the merges are learned on the driver from those
+ * counts, and a standard tokenizer.json (+ tokenizer_config.json) is written, which tokenize
+ * and any Hugging Face tokenizers library load. Every training text must round-trip exactly,
+ * or the stage fails.
+ */
+@Command(
+    name = "train-tokenizer",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Trains a byte-level BPE tokenizer on a mixture (finmix.corpus.mixtures).",
+        "Output: <out>/tokenizer.json and tokenizer_config.json (default "
+            + "<warehouse>/tokenizers/<name>)."
+    })
+public final class TrainTokenizerJob extends StageCommand {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TrainTokenizerJob.class);
+  /** The end-of-sequence token every trained tokenizer ends with. */
+  public static final String EOS = "<|endoftext|>";
+
+  @Option(names = "--recipe", paramLabel = "NAME",
+      description = "The mixture to train on (train_tokenizer.recipe).")
+  String recipe;
+
+  @Option(names = "--vocab-size", paramLabel = "N",
+      description = "Vocabulary size, bytes and special tokens included (train_tokenizer.vocab_size).")
+  Integer vocabSize;
+
+  @Option(names = "--out", paramLabel = "DIR",
+      description = "Local folder for the files (train_tokenizer.out).")
+  String out;
+
+  public static void main(String[] args) {
+    FinmixCli.exit(FinmixCli.execute(new TrainTokenizerJob(), args));
+  }
+
+  @Override
+  protected Map<String, Object> flags() {
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("train_tokenizer.recipe", recipe);
+    f.put("train_tokenizer.vocab_size", vocabSize);
+    f.put("train_tokenizer.out", out);
+    return f;
+  }
+
+  @Override
+  public int run(FinmixConfig config) {
+    Result result = train(session(config, "train-tokenizer"), config);
+    result.print(System.out);
+    return 0;
+  }
+
+  /** What was trained, and where it is. */
+  public record Result(Path tokenizerJson, String tokenizerId, int vocabSize, long words,
+      long texts, String report) {
+
+    public void print(PrintStream out) {
+      out.printf("tokenizer %s: %d tokens from %d distinct words of %d texts%n", tokenizerId,
+          vocabSize, words, texts);
+      out.println("file:   " + tokenizerJson);
+      out.println("report: " + report);
+      out.flush();
+    }
+  }
+
+  /** The folder a config's tokenizer is written to (a local path). */
+  public static Path outputDir(FinmixConfig config) {
+    String dir = config.config().getString("train_tokenizer.out");
+    if (dir.isEmpty()) {
+      String warehouse = config.warehouse();
+      if (warehouse.contains("://") && !warehouse.startsWith("file:")) {
+        throw new UserError("train_tokenizer.out: the warehouse " + warehouse + " is not a "
+            + "local path; give a local folder (shared by every node) with --out");
+      }
+      dir = warehouse.replaceFirst("^file:(//)?", "") + "/tokenizers/"
+          + config.config().getString("train_tokenizer.name");
+    }
+    return Path.of(dir).toAbsolutePath().normalize();
+  }
+
+  public static Result train(SparkSession spark, FinmixConfig config) {
+    long started = System.nanoTime();
+    String runId = config.runId();
+    var c = config.config();
+    String recipeName = c.getString("train_tokenizer.recipe");
+    int vocab = c.getInt("train_tokenizer.vocab_size");
+    long minFrequency = c.getLong("train_tokenizer.min_frequency");
+    int maxWords = c.getInt("train_tokenizer.max_words");
+    if (vocab < 257 || minFrequency < 1 || maxWords < 1) {
+      throw new UserError("train_tokenizer: need vocab_size >= 257, min_frequency >= 1 and "
+          + "max_words >= 1");
+    }
+    Dataset<Row> texts = TableWriter.runRows(spark, "corpus.mixtures", runId)
+        .where(col("recipe").equalTo(recipeName)).select("prompt", "answer");
+    long n = texts.count();
+    if (n == 0) {
+      throw new UserError("train_tokenizer.recipe: no mixture '" + recipeName + "' for run "
+          + runId + " in finmix.corpus.mixtures: run `finmix mix --run-id " + runId
+          + "` first, or name another recipe with --recipe");
+    }
+    LOG.info("train-tokenizer: counting words of {} texts of {}", n, recipeName);
+    spark.sparkContext().setJobDescription("train-tokenizer: count words");
+    Map<String, Long> words = new HashMap<>();
+    for (Row r : texts.flatMap((FlatMapFunction<Row, String>) r -> {
+          List<String> pieces = new ArrayList<>(BpeTrainer.pieces(r.getString(0)));
+          pieces.addAll(BpeTrainer.pieces(r.getString(1)));
+          return pieces.iterator();
+        }, Encoders.STRING()).toDF("word").groupBy("word").agg(count(lit(1)).as("n"))
+        .where(col("n").geq(minFrequency)).orderBy(col("n").desc(), col("word"))
+        .limit(maxWords).collectAsList()) {
+      words.put(r.getString(0), r.getLong(1));
+    }
+    LOG.info("train-tokenizer: {} words at {} s; learning merges", words.size(),
+        secondsSince(started));
+    List<String[]> merges = BpeTrainer.train(words, vocab, minFrequency, 1);
+    Path dir = outputDir(config);
+    Path file = dir.resolve("tokenizer.json");
+    try {
+      Files.createDirectories(dir);
+      ByteLevelBpeFile.write(file, merges, List.of(EOS));
+      Files.writeString(dir.resolve("tokenizer_config.json"), "{\n  \"eos_token\": \"" + EOS
+          + "\",\n  \"model_max_length\": " + config.config().getInt("tokenize.seq_len")
+          + ",\n  \"tokenizer_class\": \"PreTrainedTokenizerFast\"\n}\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the tokenizer to " + dir, e);
+    }
+    Tokenizers.forget(file.toString());
+    TextTokenizer trained = Tokenizers.load(file.toString());
+    LOG.info("train-tokenizer: {} merges written to {}; checking every text round-trips",
+        merges.size(), file);
+    spark.sparkContext().setJobDescription("train-tokenizer: round-trip check");
+    String spec = file.toString();
+    List<String> broken = texts.mapPartitions((MapPartitionsFunction<Row, String>) it -> {
+          TextTokenizer t = Tokenizers.load(spec);
+          List<String> bad = new ArrayList<>();
+          while (it.hasNext() && bad.size() < 3) {
+            Row r = it.next();
+            for (int i = 0; i < 2; i++) {
+              if (!t.decode(t.encode(r.getString(i))).equals(r.getString(i))) {
+                bad.add(r.getString(i));
+              }
+            }
+          }
+          return bad.iterator();
+        }, Encoders.STRING()).limit(3).collectAsList();
+    if (!broken.isEmpty()) {
+      throw new IllegalStateException("the trained tokenizer " + file + " does not round-trip "
+          + broken.size() + " texts, e.g. \"" + broken.get(0) + "\"");
+    }
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("stage", "train-tokenizer");
+    report.put("run_id", runId);
+    report.put("seconds", (System.nanoTime() - started) / 1e9);
+    report.put("recipe", recipeName);
+    report.put("texts", n);
+    report.put("distinct_words", words.size());
+    report.put("merges", merges.size());
+    report.put("vocab_size", trained.vocabSize());
+    report.put("tokenizer_json", file.toString());
+    report.put("tokenizer_id", trained.id());
+    String path = RunReport.write(config, spark.sparkContext().hadoopConfiguration(),
+        "train-tokenizer", report).toString();
+    spark.sparkContext().setJobDescription(null);
+    return new Result(file, trained.id(), trained.vocabSize(), words.size(), n, path);
+  }
+}
