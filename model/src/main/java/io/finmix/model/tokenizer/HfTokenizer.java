@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -32,9 +33,16 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     if (!Files.isRegularFile(tokenizerJson)) {
       throw new IllegalArgumentException("tokenizer file " + tokenizerJson + " does not exist");
     }
+    // Read once: DJL, the id (a hash of the bytes) and the vocab size all use these bytes.
+    byte[] bytes;
     try {
-      this.tokenizer = HuggingFaceTokenizer.newInstance(tokenizerJson, Map.of(
-          "addSpecialTokens", "false", "truncation", "false", "padding", "false"));
+      bytes = Files.readAllBytes(tokenizerJson);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + tokenizerJson, e);
+    }
+    try {
+      this.tokenizer = HuggingFaceTokenizer.newInstance(new java.io.ByteArrayInputStream(bytes),
+          Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("cannot load tokenizer " + tokenizerJson + ": "
           + e.getMessage(), e);
@@ -46,25 +54,22 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
           + "of " + tokenizerJson);
     }
     this.eosId = (int) eosIds[0];
-    this.id = idOf(tokenizerJson);
-    this.vocabSize = vocabSize(tokenizerJson);
+    this.id = idOf(tokenizerJson, bytes);
+    this.vocabSize = vocabSize(parse(new String(bytes, StandardCharsets.UTF_8), tokenizerJson));
   }
 
   /**
    * A short stable name: the file's folder and the first 8 hex digits of its SHA-256
    * ({@code qwen3-aeb13307}), the same wherever the file is mounted.
    */
-  static String idOf(Path tokenizerJson) {
+  static String idOf(Path tokenizerJson, byte[] bytes) {
     try {
-      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-          .digest(Files.readAllBytes(tokenizerJson));
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
       Path dir = tokenizerJson.toAbsolutePath().normalize().getParent();
       String name = dir == null || dir.getFileName() == null ? "tokenizer"
           : dir.getFileName().toString();
       return name.replaceAll("[^A-Za-z0-9_.-]", "_") + "-"
           + java.util.HexFormat.of().formatHex(digest, 0, 4);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + tokenizerJson, e);
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -87,8 +92,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
   }
 
   /** One more than the largest id of the model's vocab and the added tokens. */
-  private static int vocabSize(Path tokenizerJson) {
-    JsonObject root = readJson(tokenizerJson);
+  private static int vocabSize(JsonObject root) {
     int max = -1;
     JsonElement model = root.get("model");
     if (model != null && model.isJsonObject() && model.getAsJsonObject().has("vocab")
@@ -109,9 +113,15 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
 
   private static JsonObject readJson(Path file) {
     try {
-      return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+      return parse(Files.readString(file), file);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
+  private static JsonObject parse(String json, Path file) {
+    try {
+      return JsonParser.parseString(json).getAsJsonObject();
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(file + " is not a JSON object: " + e.getMessage(), e);
     }

@@ -74,8 +74,12 @@ public final class TextNormalizer implements Serializable {
 
   /** The normalised text split into words (on spaces). */
   public String[] words(String text) {
-    String n = normalize(text);
-    return n.isEmpty() ? new String[0] : n.split(" ");
+    return splitWords(normalize(text));
+  }
+
+  /** The words of an already normalised text (single spaces between words). */
+  public static String[] splitWords(String normalised) {
+    return normalised.isEmpty() ? new String[0] : normalised.split(" ");
   }
 
   private static boolean isPunctuationOrSymbol(int cp) {

@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import io.finmix.jobs.core.TextNormalizer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -98,7 +99,7 @@ public final class NearDuplicates {
           public boolean hasNext() {
             while (!current.hasNext() && it.hasNext()) {
               Row r = it.next();
-              long[] sh = Shingles.of(words(r.getString(2)), n);
+              long[] sh = Shingles.of(TextNormalizer.splitWords(r.getString(2)), n);
               if (sh.length == 0) {
                 continue;
               }
@@ -213,16 +214,13 @@ public final class NearDuplicates {
   /** Exact Jaccard of the word n-gram shingles of two normalised texts. */
   static UserDefinedFunction jaccard(int n) {
     return udf((UDF2<String, String, Double>) (a, b) ->
-        Shingles.jaccard(Shingles.of(words(a), n), Shingles.of(words(b), n)),
+        Shingles.jaccard(Shingles.of(TextNormalizer.splitWords(a), n),
+            Shingles.of(TextNormalizer.splitWords(b), n)),
         DataTypes.DoubleType).asNonNullable();
   }
 
   /** A row's 64-bit id inside the pass: xxHash64 of its record_id. */
   static Column idOf(Column recordId) {
     return xxhash64(recordId);
-  }
-
-  static String[] words(String normalised) {
-    return normalised.isEmpty() ? new String[0] : normalised.split(" ");
   }
 }

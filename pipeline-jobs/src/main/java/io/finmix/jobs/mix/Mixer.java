@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -94,30 +94,21 @@ public final class Mixer {
     return clean.withColumn("comp", comp).where(col("comp").geq(0))
         .select("comp", "record_id", "source", "task", "domain", "label", "instruction",
             "input", "output", "choices")
-        .mapPartitions((MapPartitionsFunction<Row, Row>) it -> new java.util.Iterator<Row>() {
-          private final TextTokenizer counter = Tokenizers.load(tokenizer);
-
-          @Override
-          public boolean hasNext() {
-            return it.hasNext();
-          }
-
-          @Override
-          public Row next() {
-            Row r = it.next();
-            Map<String, String> fields = new HashMap<>();
-            fields.put("source", r.getString(2));
-            fields.put("task", r.getString(3));
-            fields.put("label", r.getString(5));
-            fields.put("instruction", r.isNullAt(6) ? "" : r.getString(6));
-            fields.put("input", r.isNullAt(7) ? "" : r.getString(7));
-            fields.put("output", r.isNullAt(8) ? "" : r.getString(8));
-            fields.put("choices", r.isNullAt(9) ? "" : String.join(", ", r.<String>getList(9)));
-            PromptTemplates.Rendered p = templates.render(r.getString(1), seed, fields);
-            return RowFactory.create(r.getInt(0), r.getString(1), r.getString(2),
-                r.getString(3), r.getString(4), r.getString(5), p.variant(), p.prompt(),
-                p.answer(), tokens(counter, p.prompt(), p.answer()));
-          }
+        .map((MapFunction<Row, Row>) r -> {
+          Map<String, String> fields = new HashMap<>();
+          fields.put("source", r.getString(2));
+          fields.put("task", r.getString(3));
+          fields.put("label", r.getString(5));
+          fields.put("instruction", r.isNullAt(6) ? "" : r.getString(6));
+          fields.put("input", r.isNullAt(7) ? "" : r.getString(7));
+          fields.put("output", r.isNullAt(8) ? "" : r.getString(8));
+          fields.put("choices", r.isNullAt(9) ? "" : String.join(", ", r.<String>getList(9)));
+          PromptTemplates.Rendered p = templates.render(r.getString(1), seed, fields);
+          // loaded once per JVM, then a cache lookup
+          TextTokenizer counter = Tokenizers.load(tokenizer);
+          return RowFactory.create(r.getInt(0), r.getString(1), r.getString(2),
+              r.getString(3), r.getString(4), r.getString(5), p.variant(), p.prompt(),
+              p.answer(), tokens(counter, p.prompt(), p.answer()));
         }, Encoders.row(POOL));
   }
 

@@ -26,7 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -196,8 +196,7 @@ public final class TokenizeJob extends StageCommand {
         }
         BestFitDecreasing plan = BestFitDecreasing.plan(histogram, s.seqLen());
         Dataset<Row> sequences = pack(spark, examples.where(col("status").notEqual("dropped")),
-            plan, spark.sparkContext().broadcast(plan, scala.reflect.ClassTag$.MODULE$
-                .apply(BestFitDecreasing.class)), s.seqLen(), local.eosId())
+            plan, s.seqLen(), local.eosId())
             .withColumn("recipe", lit(recipe)).withColumn("tokenizer_id", lit(tokenizerId))
             .withColumn("seq_len", lit(s.seqLen())).withColumn("run_id", lit(runId));
         TableWriter.overwrite(spark, "train.sequences",
@@ -243,49 +242,38 @@ public final class TokenizeJob extends StageCommand {
    * and what the overlong policy did ({@code ok}, {@code truncated} or {@code dropped}).
    */
   static Dataset<Row> examples(Dataset<Row> mixture, Settings s) {
-    return mixture.select("position", "record_id", "prompt", "answer").mapPartitions(
-        (MapPartitionsFunction<Row, Row>) it -> {
-          TextTokenizer t = Tokenizers.load(s.tokenizer());
-          return new java.util.Iterator<Row>() {
-            @Override
-            public boolean hasNext() {
-              return it.hasNext();
+    return mixture.select("position", "record_id", "prompt", "answer").map(
+        (MapFunction<Row, Row>) r -> {
+          TextTokenizer t = Tokenizers.load(s.tokenizer()); // once per JVM, then a lookup
+          int[] prompt = t.encode(r.getString(2));
+          int[] answer = t.encode(r.getString(3));
+          int keepPrompt = prompt.length;
+          String status = "ok";
+          int room = s.seqLen() - answer.length - 1;
+          if (prompt.length > room) {
+            if (s.truncatePrompt() && room >= 0) {
+              keepPrompt = room;
+              status = "truncated";
+            } else {
+              return RowFactory.create(r.getLong(0), r.getString(1), new Integer[0],
+                  new Integer[0], prompt.length + answer.length + 1, "dropped");
             }
-
-            @Override
-            public Row next() {
-              Row r = it.next();
-              int[] prompt = t.encode(r.getString(2));
-              int[] answer = t.encode(r.getString(3));
-              int keepPrompt = prompt.length;
-              String status = "ok";
-              int room = s.seqLen() - answer.length - 1;
-              if (prompt.length > room) {
-                if (s.truncatePrompt() && room >= 0) {
-                  keepPrompt = room;
-                  status = "truncated";
-                } else {
-                  return RowFactory.create(r.getLong(0), r.getString(1), new Integer[0],
-                      new Integer[0], prompt.length + answer.length + 1, "dropped");
-                }
-              }
-              int n = keepPrompt + answer.length + 1;
-              Integer[] ids = new Integer[n];
-              Integer[] mask = new Integer[n];
-              int k = 0;
-              for (int i = prompt.length - keepPrompt; i < prompt.length; i++) {
-                ids[k] = prompt[i];
-                mask[k++] = s.lossOnAll() ? 1 : 0;
-              }
-              for (int a : answer) {
-                ids[k] = a;
-                mask[k++] = 1;
-              }
-              ids[k] = t.eosId();
-              mask[k] = 1;
-              return RowFactory.create(r.getLong(0), r.getString(1), ids, mask, n, status);
-            }
-          };
+          }
+          int n = keepPrompt + answer.length + 1;
+          Integer[] ids = new Integer[n];
+          Integer[] mask = new Integer[n];
+          int k = 0;
+          for (int i = prompt.length - keepPrompt; i < prompt.length; i++) {
+            ids[k] = prompt[i];
+            mask[k++] = s.lossOnAll() ? 1 : 0;
+          }
+          for (int a : answer) {
+            ids[k] = a;
+            mask[k++] = 1;
+          }
+          ids[k] = t.eosId();
+          mask[k] = 1;
+          return RowFactory.create(r.getLong(0), r.getString(1), ids, mask, n, status);
         }, Encoders.row(EXAMPLES));
   }
 
@@ -295,7 +283,9 @@ public final class TokenizeJob extends StageCommand {
    * sequence token (mask 0, segment 0); sequences in the order of their first example.
    */
   static Dataset<Row> pack(SparkSession spark, Dataset<Row> examples, BestFitDecreasing plan,
-      Broadcast<BestFitDecreasing> broadcast, int seqLen, int padId) {
+      int seqLen, int padId) {
+    Broadcast<BestFitDecreasing> broadcast = spark.sparkContext().broadcast(plan,
+        scala.reflect.ClassTag$.MODULE$.apply(BestFitDecreasing.class));
     var binOf = udf((UDF2<Integer, Long, Integer>) (length, rank) ->
         broadcast.value().bin(length, rank), DataTypes.IntegerType);
     Dataset<Row> binned = examples
@@ -315,7 +305,7 @@ public final class TokenizeJob extends StageCommand {
         .add("mixture_positions", DataTypes.createArrayType(DataTypes.LongType, false), false)
         .add("tokens", DataTypes.IntegerType, false);
     Dataset<Row> sequences = binned.select("first", "members").map(
-        (org.apache.spark.api.java.function.MapFunction<Row, Row>) r -> {
+        (MapFunction<Row, Row>) r -> {
           List<Row> members = r.getList(1);
           Integer[] ids = new Integer[seqLen];
           Integer[] mask = new Integer[seqLen];
