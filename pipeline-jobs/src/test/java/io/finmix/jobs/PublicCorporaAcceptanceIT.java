@@ -49,6 +49,10 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
     Launcher.Result tokenize = Launcher.run("tokenize", "--warehouse", WAREHOUSE, "--run-id",
         RUN, "--tokenizer", QWEN3.toString(), "--seq-len", "1024");
     assertThat(tokenize.exitCode()).as(tokenize.err()).isZero();
+    Launcher.Result chat = Launcher.run("tokenize", "--warehouse", WAREHOUSE, "--run-id", RUN,
+        "--tokenizer", QWEN3.toString(), "--seq-len", "1024", "--format", "chat", "--recipe",
+        "target-only-fpb");
+    assertThat(chat.exitCode()).as(chat.err()).isZero();
   }
 
   private static long removed(String source, String split, String reason) {
@@ -184,10 +188,18 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
     assertThat(broken).isEmpty();
   }
 
+  private static io.finmix.model.tokenizer.TextTokenizer qwen3() {
+    return io.finmix.model.tokenizer.Tokenizers.load(QWEN3.toString());
+  }
+
+  /** The ids of a packed sequence at the positions {@code keep} holds for. */
+  private static int[] idsWhere(List<Integer> ids, java.util.function.IntPredicate keep) {
+    return java.util.stream.IntStream.range(0, ids.size()).filter(keep).map(ids::get).toArray();
+  }
+
   @Test
   void theMixturesPackIntoQwen3SequencesThatDecodeBackToTheirPrompts() {
-    io.finmix.model.tokenizer.TextTokenizer qwen3 =
-        io.finmix.model.tokenizer.Tokenizers.load(QWEN3.toString());
+    io.finmix.model.tokenizer.TextTokenizer qwen3 = qwen3();
     // every packed example: Qwen3's ids of prompt + answer, then <|im_end|>
     List<Row> sample = sql("SELECT s.input_ids, s.segment_ids, s.mixture_positions, s.recipe "
         + "FROM finmix.train.sequences s WHERE s.run_id = '%s' AND s.tokenizer_id = '%s' AND "
@@ -200,8 +212,7 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
       List<Long> members = r.getList(2);
       for (int m = 0; m < members.size(); m++) {
         int seg = m + 1;
-        int[] ex = java.util.stream.IntStream.range(0, ids.size())
-            .filter(i -> segments.get(i) == seg).map(ids::get).toArray();
+        int[] ex = idsWhere(ids, i -> segments.get(i) == seg);
         assertThat(ex[ex.length - 1]).isEqualTo(qwen3.eosId());
         Row source = sql("SELECT prompt, answer FROM finmix.corpus.mixtures WHERE run_id = '%s' "
             + "AND recipe = '%s' AND position = %d", RUN, r.getString(3), members.get(m)).get(0);
@@ -215,6 +226,42 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
         RUN, qwen3.id())) {
       assertThat(r.getDouble(1)).as(r.getString(0)).isGreaterThanOrEqualTo(0.95);
     }
+  }
+
+  @Test
+  void qwen3sChatTemplateFramesEveryExampleAndTheLossIsOnTheAnswerTurn() {
+    io.finmix.model.tokenizer.TextTokenizer qwen3 = qwen3();
+    List<Row> sequences = sql("SELECT input_ids, loss_mask, segment_ids, mixture_positions, "
+        + "tokens, tokenizer_id FROM finmix.train.sequences WHERE run_id = '%s' AND recipe = "
+        + "'target-only-fpb' AND tokenizer_id LIKE '%s+chat-%%'", RUN, qwen3.id());
+    assertThat(sequences).isNotEmpty();
+    Map<Long, Row> mixture = new java.util.HashMap<>();
+    for (Row m : sql("SELECT position, prompt, answer FROM finmix.corpus.mixtures WHERE run_id "
+        + "= '%s' AND recipe = 'target-only-fpb'", RUN)) {
+      mixture.put(m.getLong(0), m);
+    }
+    long examples = 0;
+    long tokens = 0;
+    for (Row r : sequences) {
+      List<Integer> ids = r.getList(0);
+      List<Integer> mask = r.getList(1);
+      List<Integer> segments = r.getList(2);
+      List<Long> members = r.getList(3);
+      tokens += r.getInt(4);
+      for (int m = 0; m < members.size(); m++) {
+        int seg = m + 1;
+        int[] ex = idsWhere(ids, i -> segments.get(i) == seg);
+        int[] answer = idsWhere(ids, i -> segments.get(i) == seg && mask.get(i) == 1);
+        Row source = mixture.get(members.get(m));
+        String reply = source.getString(2).strip() + "<|im_end|>\n";
+        assertThat(qwen3.decode(ex)).isEqualTo("<|im_start|>user\n" + source.getString(1).strip()
+            + "<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n" + reply);
+        assertThat(qwen3.decode(answer)).isEqualTo(reply);
+        examples++;
+      }
+    }
+    assertThat(examples).isEqualTo(mixture.size());
+    assertThat(tokens / (sequences.size() * 1024.0)).isGreaterThanOrEqualTo(0.95);
   }
 
   private static Map<String, Long> countBy(String query, Object... args) {

@@ -24,6 +24,7 @@ public final class Tokenizers {
 
   /** Drops a loaded tokenizer (its file was rewritten); the next load reads the file again. */
   public static void forget(String spec) {
+    ExampleEncoder.forget(spec);
     TextTokenizer t = LOADED.remove(spec);
     if (t instanceof HfTokenizer hf) {
       hf.close();

@@ -28,7 +28,7 @@ public final class FinmixConfig {
   /** Environment variable overriding {@code warehouse}. */
   public static final String WAREHOUSE_ENV = "FINMIX_WAREHOUSE";
   /** Keys below these paths are free-form maps passed through to other systems. */
-  private static final List<String> OPEN_MAPS = List.of("catalog.properties");
+  private static final List<String> OPEN_MAPS = List.of("catalog.properties", "tokenize.chat_vars");
   private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:+-]{0,127}");
 
   private final Config config;

@@ -10,7 +10,8 @@ import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
-import io.finmix.model.tokenizer.Tokenizers;
+import io.finmix.jobs.tokenize.TokenizeJob;
+import io.finmix.model.tokenizer.ExampleEncoder;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -92,11 +93,9 @@ public final class MixJob extends StageCommand {
     String runId = config.runId();
     String counter = config.config().getString("mix.tokenizer").isEmpty()
         ? config.config().getString("tokenize.tokenizer") : config.config().getString("mix.tokenizer");
-    try {
-      Tokenizers.load(counter);
-    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-      throw new UserError("mix.tokenizer / tokenize.tokenizer: " + e.getMessage(), e);
-    }
+    ExampleEncoder.Spec encoder = TokenizeJob.encoderSpec(config, counter);
+    TokenizeJob.loadEncoder(encoder, "mix.tokenizer / tokenize.tokenizer"
+        + (encoder.chat() ? " / tokenize.chat_template" : ""));
     String recipesFile = config.config().getString("mix.recipes");
     List<Recipe> recipes = Recipe.select(Recipe.load(recipesFile),
         config.config().getStringList("mix.only"), recipesFile);
@@ -113,7 +112,7 @@ public final class MixJob extends StageCommand {
       LOG.info("mix: recipe {} ({}/{}) at {} s", recipe.name(), n + 1, recipes.size(),
           secondsSince(started));
       spark.sparkContext().setJobDescription("mix: recipe " + recipe.name());
-      Dataset<Row> pool = Mixer.pool(clean, recipe, templates, counter)
+      Dataset<Row> pool = Mixer.pool(clean, recipe, templates, encoder)
           .persist(StorageLevel.MEMORY_AND_DISK());
       try {
         List<Row> empty = pool.where(trim(col("answer")).equalTo(""))
@@ -158,6 +157,7 @@ public final class MixJob extends StageCommand {
     report.put("recipes_file", recipesFile);
     report.put("prompts_file", templates.description());
     report.put("tokenizer", counter);
+    report.put("format", encoder.format());
     // Recipes not mixed this time keep their rows in the table, and their entries here.
     if (!config.config().getStringList("mix.only").isEmpty()) {
       try {

@@ -12,8 +12,8 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import io.finmix.jobs.core.Indexed;
-import io.finmix.model.tokenizer.TextTokenizer;
-import io.finmix.model.tokenizer.Tokenizers;
+import io.finmix.jobs.core.UserError;
+import io.finmix.model.tokenizer.ExampleEncoder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -81,11 +81,11 @@ public final class Mixer {
   }
 
   /**
-   * The clean rows each component draws from, rendered and counted in tokens of {@code
-   * tokenizer} (a {@link Tokenizers} spec: prompt, answer and the end of sequence).
+   * The clean rows each component draws from, rendered and counted in tokens as {@code encoder}
+   * encodes them for packing (prompt, answer and the end of sequence).
    */
   public static Dataset<Row> pool(Dataset<Row> clean, Recipe recipe, PromptTemplates templates,
-      String tokenizer) {
+      ExampleEncoder.Spec encoder) {
     Column comp = lit(-1);
     for (int i = recipe.components().size() - 1; i >= 0; i--) {
       comp = when(matches(recipe.components().get(i)), lit(i)).otherwise(comp);
@@ -104,17 +104,17 @@ public final class Mixer {
           fields.put("output", r.isNullAt(8) ? "" : r.getString(8));
           fields.put("choices", r.isNullAt(9) ? "" : String.join(", ", r.<String>getList(9)));
           PromptTemplates.Rendered p = templates.render(r.getString(1), seed, fields);
-          // loaded once per JVM, then a cache lookup
-          TextTokenizer counter = Tokenizers.load(tokenizer);
+          int tokens;
+          try { // the encoder is made once per JVM, then a cache lookup
+            tokens = ExampleEncoder.load(encoder).encode(p.prompt(), p.answer()).length();
+          } catch (IllegalArgumentException e) {
+            throw new UserError("recipe '" + recipe.name() + "', record " + r.getString(1)
+                + ": " + e.getMessage(), e);
+          }
           return RowFactory.create(r.getInt(0), r.getString(1), r.getString(2),
               r.getString(3), r.getString(4), r.getString(5), p.variant(), p.prompt(),
-              p.answer(), tokens(counter, p.prompt(), p.answer()));
+              p.answer(), tokens);
         }, Encoders.row(POOL));
-  }
-
-  /** Tokens of an example as tokenize will count them: prompt, answer, end of sequence. */
-  static int tokens(TextTokenizer t, String prompt, String answer) {
-    return t.encode(prompt).length + t.encode(answer).length + 1;
   }
 
   /** Sizes the pool (one small aggregation) and allocates the recipe over it. */

@@ -18,7 +18,7 @@ import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.model.tokenizer.TextTokenizer;
-import io.finmix.model.tokenizer.Tokenizers;
+import io.finmix.model.tokenizer.ExampleEncoder;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,6 +74,10 @@ public final class TokenizeJob extends StageCommand {
   @Option(names = "--seq-len", paramLabel = "N", description = "Sequence length (tokenize.seq_len).")
   Integer seqLen;
 
+  @Option(names = "--format", paramLabel = "FORMAT",
+      description = "plain, or chat: the tokenizer's chat template (tokenize.format).")
+  String format;
+
   @Option(names = "--recipe", paramLabel = "NAME", split = ",",
       description = "Tokenize only these recipes (tokenize.only).")
   List<String> only;
@@ -87,6 +91,7 @@ public final class TokenizeJob extends StageCommand {
     Map<String, Object> f = new LinkedHashMap<>();
     f.put("tokenize.tokenizer", tokenizer);
     f.put("tokenize.seq_len", seqLen);
+    f.put("tokenize.format", format);
     f.put("tokenize.only", only);
     return f;
   }
@@ -115,8 +120,8 @@ public final class TokenizeJob extends StageCommand {
   }
 
   /** Settings of the stage, checked. */
-  record Settings(String tokenizer, int seqLen, boolean lossOnAll, boolean truncatePrompt)
-      implements java.io.Serializable {
+  record Settings(ExampleEncoder.Spec encoder, int seqLen, boolean lossOnAll,
+      boolean truncatePrompt) implements java.io.Serializable {
 
     static Settings of(FinmixConfig config) {
       var c = config.config();
@@ -132,8 +137,37 @@ public final class TokenizeJob extends StageCommand {
       if (!List.of("truncate_prompt", "drop").contains(overlong)) {
         throw new UserError("tokenize.overlong: '" + overlong + "' is not truncate_prompt or drop");
       }
-      return new Settings(c.getString("tokenize.tokenizer"), seqLen, lossOn.equals("all"),
-          overlong.equals("truncate_prompt"));
+      return new Settings(encoderSpec(config, c.getString("tokenize.tokenizer")), seqLen,
+          lossOn.equals("all"), overlong.equals("truncate_prompt"));
+    }
+
+    String tokenizer() {
+      return encoder.tokenizer();
+    }
+  }
+
+  /**
+   * How examples become ids under {@code tokenize.format} and its chat settings, with {@code
+   * tokenizer}; mix counts tokens with the same spec so its shares hold for the packed sequences.
+   */
+  public static ExampleEncoder.Spec encoderSpec(FinmixConfig config, String tokenizer) {
+    var c = config.config();
+    String format = c.getString("tokenize.format");
+    if (!List.of("plain", "chat").contains(format)) {
+      throw new UserError("tokenize.format: '" + format + "' is not plain or chat");
+    }
+    TreeMap<String, Object> vars = new TreeMap<>(c.getConfig("tokenize.chat_vars").root()
+        .unwrapped());
+    return new ExampleEncoder.Spec(tokenizer, format, c.getString("tokenize.chat_template"),
+        c.getString("tokenize.system"), vars);
+  }
+
+  /** The encoder of a spec, loaded here on the driver: a bad file or template is a user error. */
+  public static ExampleEncoder loadEncoder(ExampleEncoder.Spec spec, String keys) {
+    try {
+      return ExampleEncoder.load(spec);
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new UserError(keys + ": " + e.getMessage(), e);
     }
   }
 
@@ -141,13 +175,10 @@ public final class TokenizeJob extends StageCommand {
     long started = System.nanoTime();
     String runId = config.runId();
     Settings s = Settings.of(config);
-    TextTokenizer local;
-    try {
-      local = Tokenizers.load(s.tokenizer());
-    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-      throw new UserError("tokenize.tokenizer: " + e.getMessage(), e);
-    }
-    String tokenizerId = local.id();
+    ExampleEncoder encoder = loadEncoder(s.encoder(), s.encoder().chat()
+        ? "tokenize.tokenizer / tokenize.chat_template" : "tokenize.tokenizer");
+    TextTokenizer local = encoder.tokenizer();
+    String tokenizerId = encoder.id();
     Dataset<Row> mixtures = TableWriter.runRows(spark, "corpus.mixtures", runId);
     List<String> recipes = new ArrayList<>();
     mixtures.select("recipe").distinct().orderBy("recipe").collectAsList()
@@ -174,7 +205,7 @@ public final class TokenizeJob extends StageCommand {
       LOG.info("tokenize: recipe {} ({}/{}) at {} s", recipe, n + 1, recipes.size(),
           secondsSince(started));
       spark.sparkContext().setJobDescription("tokenize: recipe " + recipe);
-      Dataset<Row> examples = examples(mixtures.where(col("recipe").equalTo(recipe)), s)
+      Dataset<Row> examples = examples(mixtures.where(col("recipe").equalTo(recipe)), s, recipe)
           .persist(StorageLevel.MEMORY_AND_DISK());
       try {
         Map<String, Object> stats = new LinkedHashMap<>();
@@ -226,6 +257,12 @@ public final class TokenizeJob extends StageCommand {
     report.put("seconds", (System.nanoTime() - started) / 1e9);
     report.put("tokenizer", s.tokenizer());
     report.put("tokenizer_id", tokenizerId);
+    report.put("format", s.encoder().format());
+    if (s.encoder().chat()) {
+      report.put("chat_template", encoder.template().name());
+      report.put("system", s.encoder().system());
+      report.put("chat_vars", s.encoder().vars());
+    }
     report.put("seq_len", s.seqLen());
     report.put("loss_on", s.lossOnAll() ? "all" : "answer");
     report.put("overlong", s.truncatePrompt() ? "truncate_prompt" : "drop");
@@ -238,28 +275,35 @@ public final class TokenizeJob extends StageCommand {
   }
 
   /**
-   * One recipe's examples tokenized: prompt, answer and end of sequence, with the loss mask,
-   * and what the overlong policy did ({@code ok}, {@code truncated} or {@code dropped}).
+   * One recipe's examples tokenized: prompt, then answer with its end of sequence, the loss
+   * mask on the answer, and what the overlong policy did ({@code ok}, {@code truncated} or
+   * {@code dropped}). A row the chat template cannot render fails the stage, naming the row.
    */
-  static Dataset<Row> examples(Dataset<Row> mixture, Settings s) {
+  static Dataset<Row> examples(Dataset<Row> mixture, Settings s, String recipe) {
     return mixture.select("position", "record_id", "prompt", "answer").map(
         (MapFunction<Row, Row>) r -> {
-          TextTokenizer t = Tokenizers.load(s.tokenizer()); // once per JVM, then a lookup
-          int[] prompt = t.encode(r.getString(2));
-          int[] answer = t.encode(r.getString(3));
+          ExampleEncoder.Encoded e;
+          try {
+            e = ExampleEncoder.load(s.encoder()).encode(r.getString(2), r.getString(3));
+          } catch (IllegalArgumentException ex) {
+            throw new UserError("recipe '" + recipe + "', record " + r.getString(1)
+                + " (mixture position " + r.getLong(0) + "): " + ex.getMessage(), ex);
+          }
+          int[] prompt = e.prompt();
+          int[] answer = e.answer();
           int keepPrompt = prompt.length;
           String status = "ok";
-          int room = s.seqLen() - answer.length - 1;
+          int room = s.seqLen() - answer.length;
           if (prompt.length > room) {
             if (s.truncatePrompt() && room >= 0) {
               keepPrompt = room;
               status = "truncated";
             } else {
               return RowFactory.create(r.getLong(0), r.getString(1), new Integer[0],
-                  new Integer[0], prompt.length + answer.length + 1, "dropped");
+                  new Integer[0], e.length(), "dropped");
             }
           }
-          int n = keepPrompt + answer.length + 1;
+          int n = keepPrompt + answer.length;
           Integer[] ids = new Integer[n];
           Integer[] mask = new Integer[n];
           int k = 0;
@@ -271,8 +315,6 @@ public final class TokenizeJob extends StageCommand {
             ids[k] = a;
             mask[k++] = 1;
           }
-          ids[k] = t.eosId();
-          mask[k] = 1;
           return RowFactory.create(r.getLong(0), r.getString(1), ids, mask, n, status);
         }, Encoders.row(EXAMPLES));
   }

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.when;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.finmix.model.tokenizer.ExampleEncoder;
 import io.finmix.jobs.CliRunner;
 import io.finmix.jobs.RecordFixtures;
 import io.finmix.jobs.SparkTestBase;
@@ -175,7 +176,7 @@ class MixJobTest extends SparkTestBase {
     Recipe reseeded = new Recipe(ex.name(), ex.description(), ex.unit(), ex.total(),
         ex.seed() + 1, ex.temperature(), ex.components());
     Dataset<Row> pool = Mixer.pool(TableWriter.runRows(SPARK, "corpus.clean", RUN), reseeded,
-        PromptTemplates.load("prompts.conf"), "bytes");
+        PromptTemplates.load("prompts.conf"), ExampleEncoder.Spec.plain("bytes"));
     List<String> other = Mixer.draw(SPARK, pool, Mixer.plan(pool, reseeded))
         .orderBy("position").select("record_id").collectAsList().stream()
         .map(r -> r.getString(0)).toList();

@@ -183,6 +183,95 @@ class TokenizeJobTest extends SparkTestBase {
     assertThat(missing.err()).contains("no mixture 'nope'");
   }
 
+  /** A ChatML tokenizer written here: its template, and <|im_end|> as the end of sequence. */
+  private static Path chatTokenizer(String name, String template) throws Exception {
+    Path dir = Files.createDirectories(Path.of(WAREHOUSE, name));
+    Path file = dir.resolve("tokenizer.json");
+    ByteLevelBpeFile.write(file, List.of(), List.of("<|endoftext|>", "<|im_start|>",
+        "<|im_end|>"));
+    com.google.gson.JsonObject config = new com.google.gson.JsonObject();
+    config.addProperty("eos_token", "<|im_end|>");
+    config.addProperty("chat_template", template);
+    Files.writeString(dir.resolve("tokenizer_config.json"), config.toString());
+    return file;
+  }
+
+  private static final String CHATML = "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n'"
+      + " + m.content + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}"
+      + "{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+  @Test
+  void theChatFormatPacksTheTokenizersTemplateWithTheLossOnTheAssistantTurn() throws Exception {
+    Path file = chatTokenizer("chatml", CHATML);
+    String system = "You are a financial analyst.";
+    CliRunner r = CliRunner.run(new TokenizeJob(), "--warehouse", WAREHOUSE, "--run-id", RUN,
+        "--seq-len", String.valueOf(SEQ_LEN), "--tokenizer", file.toString(), "--format", "chat",
+        "--set", "tokenize.system=\"" + system + "\"");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    TextTokenizer t = Tokenizers.load(file.toString());
+    Map<Long, String[]> mixture = mixture();
+    int packed = 0;
+    // the chat encoding has an id of its own: the tokenizer's, and its template's hash
+    List<String> chatIds = sql("SELECT DISTINCT tokenizer_id FROM finmix.train.sequences WHERE "
+        + "run_id = '%s' AND tokenizer_id LIKE 'chatml-%%'", RUN).stream()
+        .map(x -> x.getString(0)).toList();
+    assertThat(chatIds).hasSize(1);
+    assertThat(chatIds.get(0)).matches(java.util.regex.Pattern.quote(t.id()) + "\\+chat-[0-9a-f]{8}");
+    for (Row row : sequences(chatIds.get(0))) {
+      List<Integer> ids = row.getList(0);
+      List<Integer> mask = row.getList(1);
+      List<Integer> segment = row.getList(2);
+      List<Long> members = row.getList(4);
+      for (int m = 0; m < members.size(); m++) {
+        List<Integer> example = new ArrayList<>();
+        List<Integer> answer = new ArrayList<>();
+        for (int k = 0; k < SEQ_LEN; k++) {
+          if (segment.get(k) == m + 1) {
+            example.add(ids.get(k));
+            if (mask.get(k) == 1) {
+              answer.add(ids.get(k));
+            }
+          }
+        }
+        String all = t.decode(example.stream().mapToInt(Integer::intValue).toArray());
+        String[] ex = mixture.get(members.get(m));
+        String prompt = "<|im_start|>system\n" + system + "<|im_end|>\n<|im_start|>user\n"
+            + ex[0].strip() + "<|im_end|>\n<|im_start|>assistant\n";
+        String reply = ex[1].strip() + "<|im_end|>\n";
+        if (ex[2].equals("long-prompt")) {
+          assertThat(prompt + reply).endsWith(all);
+        } else {
+          assertThat(all).isEqualTo(prompt + reply);
+        }
+        // the loss is on the assistant's turn, whose <|im_end|> is the only end of sequence
+        assertThat(t.decode(answer.stream().mapToInt(Integer::intValue).toArray()))
+            .isEqualTo(reply);
+        assertThat(answer.stream().filter(id -> id == t.eosId()).count()).isEqualTo(1);
+        packed++;
+      }
+    }
+    assertThat(packed).isEqualTo(121);
+    Map<String, Object> report = RunReport.read(config("warehouse=" + WAREHOUSE,
+        "run_id=" + RUN), SPARK.sparkContext().hadoopConfiguration(), "tokenize");
+    assertThat(report.get("format")).isEqualTo("chat");
+    assertThat(report.get("chat_template").toString()).endsWith("tokenizer_config.json");
+  }
+
+  @Test
+  void aRowTheChatTemplateRefusesIsNamed() throws Exception {
+    Path file = chatTokenizer("refusing", "{% for m in messages %}{% if 'rose 7 ' in m.content %}"
+        + "{{ raise_exception('no sevens') }}{% endif %}{{ m.content }}{% endfor %}");
+    CliRunner r = CliRunner.run(new TokenizeJob(), "--warehouse", WAREHOUSE, "--run-id", RUN,
+        "--tokenizer", file.toString(), "--format", "chat");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("recipe 'all', record r-7 ").contains("no sevens")
+        .contains(file.resolveSibling("tokenizer_config.json").toString());
+    CliRunner bytes = CliRunner.run(new TokenizeJob(), "--warehouse", WAREHOUSE, "--run-id",
+        RUN, "--format", "chat");
+    assertThat(bytes.exitCode()).isEqualTo(2);
+    assertThat(bytes.err()).contains("tokenize.chat_template").contains("no chat template");
+  }
+
   @Test
   void aMissingTokenizerFileIsNamed() {
     CliRunner r = CliRunner.run(new TokenizeJob(), "--warehouse", WAREHOUSE, "--run-id", RUN,
