@@ -20,19 +20,22 @@ import java.util.TreeMap;
 /**
  * The shape of a decoder-only transformer, immutable and checked: vocabulary, width, layers,
  * attention heads and key/value heads (grouped-query attention when fewer), the head width
- * (hidden / heads unless set, as Qwen3 sets it) and per-head query/key norms, MLP width, norm,
+ * (hidden / heads unless set, as Qwen3 sets it), per-head query/key norms, biases, MLP width, norm,
  * MLP kind, positions, tied embeddings, longest sequence and dtype. Presets live in
  * {@code conf/models.conf}; a checkpoint stores its config as JSON ({@link #toJson}).
  */
 public record ModelConfig(int vocabSize, int hidden, int layers, int heads, int kvHeads,
-    int headDim, boolean qkNorm, int mlpHidden, Norm norm, Mlp mlp, Positions positions,
+    int headDim, boolean qkNorm, Biases biases, int mlpHidden, Norm norm, Mlp mlp, Positions positions,
     boolean tiedEmbeddings, int maxSeqLen, DType dtype, double ropeTheta, double normEps)
     implements Serializable {
 
   /** RMSNorm (Llama) or LayerNorm with bias (GPT-2). */
   public enum Norm { RMS, LAYER }
 
-  /** SwiGLU (gate, up, down) or GELU (up, down). */
+  /** Biases: none (Llama), on the query/key/value projections (Qwen2), or everywhere (GPT-2). */
+  public enum Biases { NONE, QKV, ALL }
+
+  /** SwiGLU (gate, up, down) or GELU, tanh approximation (up, down). */
   public enum Mlp { SWIGLU, GELU }
 
   /** Rotary embeddings in attention, or a learned position table added to the input. */
@@ -42,7 +45,7 @@ public record ModelConfig(int vocabSize, int hidden, int layers, int heads, int 
   public enum DType { FLOAT, HALF, DOUBLE }
 
   static final Set<String> KEYS = Set.of("vocab_size", "hidden", "layers", "heads", "kv_heads",
-      "head_dim", "qk_norm", "mlp_hidden", "norm", "mlp", "positions", "tied_embeddings", "max_seq_len", "dtype",
+      "head_dim", "qk_norm", "biases", "mlp_hidden", "norm", "mlp", "positions", "tied_embeddings", "max_seq_len", "dtype",
       "rope_theta", "norm_eps", "description");
 
   public ModelConfig {
@@ -76,9 +79,12 @@ public record ModelConfig(int vocabSize, int hidden, int layers, int heads, int 
     long normParams = norm == Norm.RMS ? h : 2 * h;
     long attention = h * q + 2 * h * kv + q * h + (qkNorm ? 2L * headDim : 0);
     long mlpParams = (mlp == Mlp.SWIGLU ? 3L : 2L) * h * mlpHidden;
-    if (norm == Norm.LAYER) { // GPT-2 style: biases on every projection
-      attention += q + 2 * kv + h;
-      mlpParams += mlpHidden + h;
+    if (biases != Biases.NONE) {
+      attention += q + 2 * kv;
+    }
+    if (biases == Biases.ALL) {
+      attention += h;
+      mlpParams += (mlp == Mlp.SWIGLU ? 2L : 1L) * mlpHidden + h;
     }
     long block = attention + mlpParams + 2 * normParams;
     long embeddings = (long) vocabSize * h * (tiedEmbeddings ? 1 : 2);
@@ -88,20 +94,20 @@ public record ModelConfig(int vocabSize, int hidden, int layers, int heads, int 
 
   /** The same shape with another vocabulary (a tokenizer's). */
   public ModelConfig withVocabSize(int vocab) {
-    return new ModelConfig(vocab, hidden, layers, heads, kvHeads, headDim, qkNorm, mlpHidden,
-        norm, mlp, positions, tiedEmbeddings, maxSeqLen, dtype, ropeTheta, normEps);
+    return new ModelConfig(vocab, hidden, layers, heads, kvHeads, headDim, qkNorm, biases,
+        mlpHidden, norm, mlp, positions, tiedEmbeddings, maxSeqLen, dtype, ropeTheta, normEps);
   }
 
   /** The same shape in another dtype (double for gradient checks). */
   public ModelConfig withDType(DType type) {
     return new ModelConfig(vocabSize, hidden, layers, heads, kvHeads, headDim, qkNorm,
-        mlpHidden, norm, mlp, positions, tiedEmbeddings, maxSeqLen, type, ropeTheta, normEps);
+        biases, mlpHidden, norm, mlp, positions, tiedEmbeddings, maxSeqLen, type, ropeTheta, normEps);
   }
 
   /**
    * A config from HOCON keys (those of {@code conf/models.conf}); {@code where} names it in
    * messages. Unknown keys are errors; kv_heads (heads), head_dim (hidden / heads), qk_norm
-   * (false), norm (rms), mlp (swiglu), positions (rope), tied_embeddings (true), dtype (float),
+   * (false), biases (none), norm (rms), mlp (swiglu), positions (rope), tied_embeddings (true), dtype (float),
    * rope_theta (10000) and norm_eps (1e-6) have defaults.
    */
   public static ModelConfig fromConfig(Config c, String where) {
@@ -121,7 +127,8 @@ public record ModelConfig(int vocabSize, int hidden, int layers, int heads, int 
       return new ModelConfig(c.getInt("vocab_size"), hidden, c.getInt("layers"), heads,
           c.hasPath("kv_heads") ? c.getInt("kv_heads") : heads,
           c.hasPath("head_dim") ? c.getInt("head_dim") : hidden / heads,
-          c.hasPath("qk_norm") && c.getBoolean("qk_norm"), c.getInt("mlp_hidden"), enumOf(Norm.class, c, "norm", "rms", where),
+          c.hasPath("qk_norm") && c.getBoolean("qk_norm"),
+          enumOf(Biases.class, c, "biases", "none", where), c.getInt("mlp_hidden"), enumOf(Norm.class, c, "norm", "rms", where),
           enumOf(Mlp.class, c, "mlp", "swiglu", where),
           enumOf(Positions.class, c, "positions", "rope", where),
           !c.hasPath("tied_embeddings") || c.getBoolean("tied_embeddings"),
@@ -197,6 +204,7 @@ public record ModelConfig(int vocabSize, int hidden, int layers, int heads, int 
     o.addProperty("kv_heads", kvHeads);
     o.addProperty("head_dim", headDim);
     o.addProperty("qk_norm", qkNorm);
+    o.addProperty("biases", biases.name().toLowerCase(Locale.ROOT));
     o.addProperty("mlp_hidden", mlpHidden);
     o.addProperty("norm", norm.name().toLowerCase(Locale.ROOT));
     o.addProperty("mlp", mlp.name().toLowerCase(Locale.ROOT));
