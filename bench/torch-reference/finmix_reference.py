@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""PyTorch reference of finmix's decoder-only transformer, for the numerics cross-check.
+
+It reads a Hugging Face checkpoint directory as finmix exports it (config.json +
+model.safetensors) with nothing but torch and the standard library, and computes logits the
+way finmix's model is specified to: RMSNorm or LayerNorm, rotary or learned positions,
+grouped-query attention, optional per-head query/key RMSNorm (Qwen3), biases (none, qkv as
+Qwen2, all as GPT-2), SwiGLU or tanh-GELU MLP, tied or separate output projection, and
+attention confined to each packed example (segment ids, positions restarting per example).
+
+    /usr/bin/python3 finmix_reference.py --model DIR --inputs inputs.json --out logits.bin
+    /usr/bin/python3 finmix_reference.py --self-test
+
+inputs.json: {"input_ids": [[...], ...], "segment_ids": [[...]] (optional),
+"positions": [[...]] (optional)}. The output is float32 little-endian logits
+[batch, seq, vocab], row-major, with a one-line JSON header giving the shape.
+"""
+import argparse
+import json
+import math
+import struct
+import sys
+
+import torch
+
+DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
+          "F64": torch.float64}
+
+
+def read_safetensors(path):
+    """name -> float32 tensor; checks the header as finmix's reader does."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 8:
+        raise ValueError(f"{path}: shorter than the header length")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > len(data) - 8:
+        raise ValueError(f"{path}: header of {n} bytes past the end")
+    header = json.loads(data[8:8 + n])
+    base = 8 + n
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = e["data_offsets"]
+        raw = bytearray(data[base + begin:base + end])
+        t = torch.frombuffer(raw, dtype=DTYPES[e["dtype"]]) if raw else torch.zeros(0)
+        out[name] = t.reshape(e["shape"]).to(torch.float32)
+    return out
+
+
+class Config:
+    def __init__(self, c):
+        self.type = c["model_type"]
+        if self.type == "gpt2":
+            self.vocab, self.hidden = c["vocab_size"], c["n_embd"]
+            self.layers, self.heads = c["n_layer"], c["n_head"]
+            self.kv_heads, self.head_dim = self.heads, self.hidden // self.heads
+            self.eps = c.get("layer_norm_epsilon", 1e-5)
+            self.norm, self.mlp, self.positions, self.biases = "layer", "gelu", "learned", "all"
+            self.tied, self.qk_norm, self.theta = True, False, 10000.0
+        else:
+            self.vocab, self.hidden = c["vocab_size"], c["hidden_size"]
+            self.layers, self.heads = c["num_hidden_layers"], c["num_attention_heads"]
+            self.kv_heads = c.get("num_key_value_heads") or self.heads
+            self.head_dim = c.get("head_dim") or self.hidden // self.heads
+            self.eps = c.get("rms_norm_eps", 1e-6)
+            self.norm, self.mlp, self.positions = "rms", "swiglu", "rope"
+            self.biases = "qkv" if self.type == "qwen2" else "none"
+            self.tied = c.get("tie_word_embeddings", False)
+            self.qk_norm = self.type == "qwen3"
+            self.theta = c.get("rope_theta", 10000.0)
+
+
+def rms_norm(x, w, eps):
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
+
+
+def layer_norm(x, w, b, eps):
+    return torch.nn.functional.layer_norm(x, (x.shape[-1],), w, b, eps)
+
+
+def rope(x, positions, theta):
+    """x: [B, H, T, D]; rotate-half convention (Llama/Qwen in transformers)."""
+    d = x.shape[-1]
+    inv = 1.0 / (theta ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
+    ang = positions.to(torch.float64)[:, None, :, None] * inv  # [B, 1, T, D/2]
+    cos = torch.cat([ang.cos(), ang.cos()], -1).to(x.dtype)
+    sin = torch.cat([ang.sin(), ang.sin()], -1).to(x.dtype)
+    x1, x2 = x[..., : d // 2], x[..., d // 2:]
+    return x * cos + torch.cat([-x2, x1], -1) * sin
+
+
+def attention_mask(segments):
+    """[B, 1, T, T]: i sees j iff same non-zero segment and j <= i."""
+    t = segments.shape[1]
+    causal = torch.ones(t, t, dtype=torch.bool).tril()
+    same = segments[:, :, None] == segments[:, None, :]
+    return (same & causal)[:, None]
+
+
+def forward(cfg, w, ids, segments=None, positions=None):
+    b, t = ids.shape
+    if segments is None:
+        segments = torch.ones_like(ids)
+    if positions is None:
+        positions = torch.arange(t).expand(b, t)
+    gpt2 = cfg.type == "gpt2"
+    p = "transformer." if gpt2 and "transformer.wte.weight" in w else ("" if gpt2 else "model.")
+    emb = w[p + ("wte.weight" if gpt2 else "embed_tokens.weight")]
+    x = emb[ids]
+    if cfg.positions == "learned":
+        x = x + w[p + "wpe.weight"][positions]
+    mask = attention_mask(segments)
+    for i in range(cfg.layers):
+        if gpt2:
+            h = layer_norm(x, w[f"{p}h.{i}.ln_1.weight"], w[f"{p}h.{i}.ln_1.bias"], cfg.eps)
+            q, k, v = conv1d(w, f"{p}h.{i}.attn.c_attn", h).split(cfg.hidden, -1)
+        else:
+            lp = f"{p}layers.{i}."
+            h = rms_norm(x, w[lp + "input_layernorm.weight"], cfg.eps)
+            q, k, v = (proj(w, lp + "self_attn." + n + "_proj", h) for n in ("q", "k", "v"))
+        q = q.view(b, t, cfg.heads, cfg.head_dim).transpose(1, 2)
+        k = k.view(b, t, cfg.kv_heads, cfg.head_dim).transpose(1, 2)
+        v = v.view(b, t, cfg.kv_heads, cfg.head_dim).transpose(1, 2)
+        if cfg.qk_norm:
+            q = rms_norm(q, w[f"{p}layers.{i}.self_attn.q_norm.weight"], cfg.eps)
+            k = rms_norm(k, w[f"{p}layers.{i}.self_attn.k_norm.weight"], cfg.eps)
+        if cfg.positions == "rope":
+            q, k = rope(q, positions, cfg.theta), rope(k, positions, cfg.theta)
+        rep = cfg.heads // cfg.kv_heads
+        k, v = k.repeat_interleave(rep, 1), v.repeat_interleave(rep, 1)
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(cfg.head_dim)
+        s = s.masked_fill(~mask, float("-inf"))
+        att = torch.softmax(s, -1).nan_to_num(0.0)  # padding rows see nothing
+        o = (att @ v).transpose(1, 2).reshape(b, t, cfg.heads * cfg.head_dim)
+        if gpt2:
+            x = x + conv1d(w, f"{p}h.{i}.attn.c_proj", o)
+            h = layer_norm(x, w[f"{p}h.{i}.ln_2.weight"], w[f"{p}h.{i}.ln_2.bias"], cfg.eps)
+            up = conv1d(w, f"{p}h.{i}.mlp.c_fc", h)
+            x = x + conv1d(w, f"{p}h.{i}.mlp.c_proj",
+                           torch.nn.functional.gelu(up, approximate="tanh"))
+        else:
+            lp = f"{p}layers.{i}."
+            x = x + proj(w, lp + "self_attn.o_proj", o)
+            h = rms_norm(x, w[lp + "post_attention_layernorm.weight"], cfg.eps)
+            gate = proj(w, lp + "mlp.gate_proj", h)
+            up = proj(w, lp + "mlp.up_proj", h)
+            x = x + proj(w, lp + "mlp.down_proj", torch.nn.functional.silu(gate) * up)
+    if gpt2:
+        x = layer_norm(x, w[p + "ln_f.weight"], w[p + "ln_f.bias"], cfg.eps)
+    else:
+        x = rms_norm(x, w[p + "norm.weight"], cfg.eps)
+    head = emb if cfg.tied or "lm_head.weight" not in w else w["lm_head.weight"]
+    return x @ head.T
+
+
+def proj(w, name, x):
+    y = x @ w[name + ".weight"].T
+    return y + w[name + ".bias"] if name + ".bias" in w else y
+
+
+def conv1d(w, name, x):
+    """GPT-2's Conv1D: weight [in, out]."""
+    return x @ w[name + ".weight"] + w[name + ".bias"]
+
+
+def load(model_dir):
+    with open(f"{model_dir}/config.json") as f:
+        cfg = Config(json.load(f))
+    return cfg, read_safetensors(f"{model_dir}/model.safetensors")
+
+
+def random_weights(cfg, seed):
+    """Random weights under the Llama-family names, for the self-test."""
+    g = torch.Generator().manual_seed(seed)
+    r = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64) * 0.2
+    w = {"model.embed_tokens.weight": r(cfg.vocab, cfg.hidden),
+         "model.norm.weight": 1 + r(cfg.hidden)}
+    q, kv = cfg.heads * cfg.head_dim, cfg.kv_heads * cfg.head_dim
+    for i in range(cfg.layers):
+        lp = f"model.layers.{i}."
+        w[lp + "input_layernorm.weight"] = 1 + r(cfg.hidden)
+        w[lp + "post_attention_layernorm.weight"] = 1 + r(cfg.hidden)
+        for n, o in (("q", q), ("k", kv), ("v", kv)):
+            w[lp + f"self_attn.{n}_proj.weight"] = r(o, cfg.hidden)
+        w[lp + "self_attn.o_proj.weight"] = r(cfg.hidden, q)
+        w[lp + "self_attn.q_norm.weight"] = 1 + r(cfg.head_dim)
+        w[lp + "self_attn.k_norm.weight"] = 1 + r(cfg.head_dim)
+        w[lp + "mlp.gate_proj.weight"] = r(64, cfg.hidden)
+        w[lp + "mlp.up_proj.weight"] = r(64, cfg.hidden)
+        w[lp + "mlp.down_proj.weight"] = r(cfg.hidden, 64)
+    return w
+
+
+def self_test():
+    """Packed sequences give each example the logits it has alone (Qwen3-shaped, GQA)."""
+    cfg = Config({"model_type": "qwen3", "vocab_size": 50, "hidden_size": 32,
+                  "num_hidden_layers": 2, "num_attention_heads": 4,
+                  "num_key_value_heads": 2, "head_dim": 8, "intermediate_size": 64,
+                  "tie_word_embeddings": True, "rope_theta": 10000.0})
+    w = random_weights(cfg, 1)
+    g = torch.Generator().manual_seed(2)
+    a, b = torch.randint(0, 50, (1, 5), generator=g), torch.randint(0, 50, (1, 7), generator=g)
+    packed = torch.cat([a, b, torch.zeros(1, 4, dtype=torch.long)], 1)
+    segments = torch.tensor([[1] * 5 + [2] * 7 + [0] * 4])
+    positions = torch.tensor([list(range(5)) + list(range(7)) + [0] * 4])
+    with torch.no_grad():
+        whole = forward(cfg, w, packed, segments, positions)
+        alone_a, alone_b = forward(cfg, w, a), forward(cfg, w, b)
+    diff = max((whole[:, :5] - alone_a).abs().max().item(),
+               (whole[:, 5:12] - alone_b).abs().max().item())
+    print(f"self-test: packed vs alone max abs diff {diff:.3e}")
+    if diff > 1e-9:
+        sys.exit("self-test failed: packing leaks across examples")
+    # causal: a later token cannot change an earlier logit
+    changed = packed.clone()
+    changed[0, 11] = (changed[0, 11] + 1) % 50
+    with torch.no_grad():
+        again = forward(cfg, w, changed, segments, positions)
+    if (again[:, :11] - whole[:, :11]).abs().max().item() > 1e-12:
+        sys.exit("self-test failed: attention is not causal")
+    print("self-test: ok")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", help="directory with config.json and model.safetensors")
+    ap.add_argument("--inputs", help="inputs.json (input_ids, optional segment_ids/positions)")
+    ap.add_argument("--out", help="where to write the logits")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
+    ap.add_argument("--self-test", action="store_true", help="check packing and causality")
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.self_test:
+        self_test()
+        return
+    if not (args.model and args.inputs and args.out):
+        ap.error("--model, --inputs and --out are needed (or --self-test)")
+    cfg, w = load(args.model)
+    with open(args.inputs) as f:
+        inp = json.load(f)
+    ids = torch.tensor(inp["input_ids"])
+    seg = torch.tensor(inp["segment_ids"]) if "segment_ids" in inp else None
+    pos = torch.tensor(inp["positions"]) if "positions" in inp else None
+    with torch.no_grad():
+        logits = forward(cfg, w, ids, seg, pos).to(torch.float32).contiguous()
+    with open(args.out, "wb") as f:
+        f.write((json.dumps({"shape": list(logits.shape)}) + "\n").encode())
+        f.write(logits.numpy().astype("<f4").tobytes())
+
+
+if __name__ == "__main__":
+    main()
