@@ -3,7 +3,6 @@ package io.finmix.model.config;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
@@ -219,11 +218,13 @@ public record ModelConfig(int vocabSize, int hidden, int layers, int heads, int 
 
   /** The config {@link #toJson} wrote; {@code where} names the file in messages. */
   public static ModelConfig fromJson(String json, String where) {
+    Config parsed;
     try {
-      JsonParser.parseString(json).getAsJsonObject();
-    } catch (RuntimeException e) {
+      parsed = ConfigFactory.parseString(json,
+          ConfigParseOptions.defaults().setSyntax(com.typesafe.config.ConfigSyntax.JSON));
+    } catch (ConfigException e) {
       throw new IllegalArgumentException(where + " is not a JSON object: " + e.getMessage(), e);
     }
-    return fromConfig(ConfigFactory.parseString(json), where);
+    return fromConfig(parsed, where);
   }
 }

@@ -36,6 +36,9 @@ import java.util.TreeMap;
  */
 public final class Safetensors {
 
+  /** Bytes read at a time. */
+  static final int CHUNK = 1 << 24;
+
   /** Largest header accepted (the format's own reader uses 100 MB). */
   static final long MAX_HEADER = 100L << 20;
 
@@ -120,47 +123,60 @@ public final class Safetensors {
     /** A floating-point tensor's values as floats (F32, F16, BF16, F64). */
     public Tensor read(String name) {
       Entry e = entry(name);
+      if (!List.of(DType.F32, DType.F64, DType.F16, DType.BF16).contains(e.dtype())) {
+        throw new IllegalArgumentException(file + ": tensor '" + name + "' is " + e.dtype()
+            + ", not a floating-point type");
+      }
       long n = count(e.shape());
       if (n > Integer.MAX_VALUE - 8) {
         throw new IllegalArgumentException(file + ": tensor '" + name + "' has " + n
             + " values, more than one Java array holds");
       }
-      ByteBuffer bytes = ByteBuffer.allocate((int) (e.end() - e.begin()))
-          .order(ByteOrder.LITTLE_ENDIAN);
-      try {
-        long at = dataStart + e.begin();
-        while (bytes.hasRemaining()) {
-          int got = channel.read(bytes, at + bytes.position());
-          if (got < 0) {
-            throw new IllegalArgumentException(file + " ends inside tensor '" + name + "'");
-          }
-        }
-      } catch (IOException ex) {
-        throw new UncheckedIOException("cannot read tensor '" + name + "' of " + file, ex);
-      }
-      bytes.flip();
       float[] out = new float[(int) n];
+      // in chunks: a tensor's bytes may pass what one buffer holds (2 GB of F32)
+      int width = e.dtype().bytes;
+      ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(n * width, CHUNK))
+          .order(ByteOrder.LITTLE_ENDIAN);
+      for (int done = 0; done < out.length; ) {
+        int count = (int) Math.min(out.length - done, CHUNK / width);
+        bytes.clear().limit(count * width);
+        long at = dataStart + e.begin() + (long) done * width;
+        try {
+          while (bytes.hasRemaining()) {
+            if (channel.read(bytes, at + bytes.position()) < 0) {
+              throw new IllegalArgumentException(file + " ends inside tensor '" + name + "'");
+            }
+          }
+        } catch (IOException ex) {
+          throw new UncheckedIOException("cannot read tensor '" + name + "' of " + file, ex);
+        }
+        bytes.flip();
+        decode(bytes, e, out, done, count);
+        done += count;
+      }
+      return new Tensor(e.shape().clone(), out);
+    }
+
+    private void decode(ByteBuffer bytes, Entry e, float[] out, int from, int count) {
       switch (e.dtype()) {
-        case F32 -> bytes.asFloatBuffer().get(out);
+        case F32 -> bytes.asFloatBuffer().get(out, from, count);
         case F64 -> {
-          for (int i = 0; i < out.length; i++) {
+          for (int i = from; i < from + count; i++) {
             out[i] = (float) bytes.getDouble();
           }
         }
         case F16 -> {
-          for (int i = 0; i < out.length; i++) {
+          for (int i = from; i < from + count; i++) {
             out[i] = halfToFloat(bytes.getShort());
           }
         }
         case BF16 -> {
-          for (int i = 0; i < out.length; i++) {
+          for (int i = from; i < from + count; i++) {
             out[i] = Float.intBitsToFloat((bytes.getShort() & 0xffff) << 16);
           }
         }
-        default -> throw new IllegalArgumentException(file + ": tensor '" + name + "' is "
-            + e.dtype() + ", not a floating-point type");
+        default -> throw new IllegalStateException("not a float type: " + e.dtype());
       }
-      return new Tensor(e.shape().clone(), out);
     }
 
     @Override

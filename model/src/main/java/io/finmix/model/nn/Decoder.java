@@ -231,6 +231,12 @@ public final class Decoder {
   private Map<String, INDArray> feed(Batch batch) {
     int n = batch.rows() * batch.seqLen();
     int[] ids = flat(batch.ids(), n);
+    for (int id : ids) {
+      if (id < 0 || id >= c.vocabSize()) {
+        throw new IllegalArgumentException("token id " + id + " is outside the vocabulary ("
+            + c.vocabSize() + ")");
+      }
+    }
     Map<String, INDArray> ph = new HashMap<>();
     ph.put("tokens", embed.getRows(ids));
     if (positionTable != null) {
@@ -242,12 +248,6 @@ public final class Decoder {
         }
       }
       ph.put("position_rows", positionTable.getRows(pos));
-    }
-    for (int id : ids) {
-      if (id < 0 || id >= c.vocabSize()) {
-        throw new IllegalArgumentException("token id " + id + " is outside the vocabulary ("
-            + c.vocabSize() + ")");
-      }
     }
     ph.put("pos", Nd4j.createFromArray(batch.positions()));
     ph.put("seg", Nd4j.createFromArray(batch.segments()));

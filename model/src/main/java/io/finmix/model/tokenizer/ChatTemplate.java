@@ -2,7 +2,6 @@ package io.finmix.model.tokenizer;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
@@ -12,8 +11,6 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,23 +95,13 @@ public final class ChatTemplate {
     if (!Files.isRegularFile(config)) {
       throw new IllegalArgumentException("tokenizer config " + config + " does not exist");
     }
-    JsonObject root;
-    try {
-      root = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + config, e);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(config + " is not a JSON object: " + e.getMessage(), e);
-    }
+    JsonObject root = HfTokenizer.readJson(config);
     String template = templateOf(root.get("chat_template"), config);
     Map<String, Object> tokens = new HashMap<>();
     for (String key : List.of("bos_token", "eos_token", "pad_token", "unk_token")) {
-      JsonElement v = root.get(key);
-      if (v != null && v.isJsonObject()) {
-        v = v.getAsJsonObject().get("content");
-      }
-      if (v != null && v.isJsonPrimitive()) {
-        tokens.put(key, v.getAsString());
+      String token = HfTokenizer.specialToken(root, key);
+      if (token != null) {
+        tokens.put(key, token);
       }
     }
     return new ChatTemplate(template, config.toString(), tokens);

@@ -81,14 +81,23 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
       throw new IllegalArgumentException("no end-of-sequence token given for " + tokenizerJson
           + " and no tokenizer_config.json beside it to read eos_token from");
     }
-    JsonElement eos = readJson(config).get("eos_token");
-    if (eos != null && eos.isJsonObject()) {
-      eos = eos.getAsJsonObject().get("content");
-    }
-    if (eos == null || !eos.isJsonPrimitive()) {
+    String eos = specialToken(readJson(config), "eos_token");
+    if (eos == null) {
       throw new IllegalArgumentException(config + " has no eos_token");
     }
-    return eos.getAsString();
+    return eos;
+  }
+
+  /**
+   * A special token of a {@code tokenizer_config.json} ({@code "eos_token": "</s>"}, or an
+   * added-token object with its {@code content}); null when absent.
+   */
+  static String specialToken(JsonObject config, String key) {
+    JsonElement v = config.get(key);
+    if (v != null && v.isJsonObject()) {
+      v = v.getAsJsonObject().get("content");
+    }
+    return v != null && v.isJsonPrimitive() ? v.getAsString() : null;
   }
 
   /** One more than the largest id of the model's vocab and the added tokens. */
@@ -111,7 +120,8 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     return max + 1;
   }
 
-  private static JsonObject readJson(Path file) {
+  /** A JSON file that must hold an object; errors name the file. */
+  static JsonObject readJson(Path file) {
     try {
       return parse(Files.readString(file), file);
     } catch (IOException e) {

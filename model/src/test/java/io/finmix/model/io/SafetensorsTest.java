@@ -64,6 +64,22 @@ class SafetensorsTest {
   }
 
   @Test
+  void aTensorLargerThanOneReadChunkReadsWhole() {
+    int n = Safetensors.CHUNK / 4 + 1000; // F32: two chunks; BF16: one
+    float[] data = new float[n];
+    for (int i = 0; i < n; i++) {
+      data[i] = i % 251;
+    }
+    for (DType type : new DType[] {DType.F32, DType.BF16}) {
+      Path f = dir.resolve("big-" + type + ".safetensors");
+      Safetensors.write(f, Map.of("big", new Tensor(new long[] {n}, data)), Map.of(), type);
+      try (Safetensors.Reader r = Safetensors.open(f)) {
+        assertThat(r.read("big").data()).as(type.name()).isEqualTo(data);
+      }
+    }
+  }
+
+  @Test
   void readsAFileWrittenByHandInEveryFloatType() throws Exception {
     // 1.5 in F32, F16 (0x3e00), BF16 (0x3fc0) and F64
     ByteBuffer data = ByteBuffer.allocate(4 + 2 + 2 + 8).order(ByteOrder.LITTLE_ENDIAN);

@@ -12,7 +12,7 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import io.finmix.jobs.core.Indexed;
-import io.finmix.jobs.core.UserError;
+import io.finmix.jobs.tokenize.TokenizeJob;
 import io.finmix.model.tokenizer.ExampleEncoder;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -104,13 +104,8 @@ public final class Mixer {
           fields.put("output", r.isNullAt(8) ? "" : r.getString(8));
           fields.put("choices", r.isNullAt(9) ? "" : String.join(", ", r.<String>getList(9)));
           PromptTemplates.Rendered p = templates.render(r.getString(1), seed, fields);
-          int tokens;
-          try { // the encoder is made once per JVM, then a cache lookup
-            tokens = ExampleEncoder.load(encoder).encode(p.prompt(), p.answer()).length();
-          } catch (IllegalArgumentException e) {
-            throw new UserError("recipe '" + recipe.name() + "', record " + r.getString(1)
-                + ": " + e.getMessage(), e);
-          }
+          int tokens = TokenizeJob.encode(encoder, p.prompt(), p.answer(),
+              () -> "recipe '" + recipe.name() + "', record " + r.getString(1)).length();
           return RowFactory.create(r.getInt(0), r.getString(1), r.getString(2),
               r.getString(3), r.getString(4), r.getString(5), p.variant(), p.prompt(),
               p.answer(), tokens);

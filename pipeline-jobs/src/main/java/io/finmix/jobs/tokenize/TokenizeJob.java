@@ -162,6 +162,19 @@ public final class TokenizeJob extends StageCommand {
         c.getString("tokenize.system"), vars);
   }
 
+  /**
+   * An example's ids with the spec's encoder (made once per JVM, then a cache lookup); a row
+   * the encoder refuses (a chat template error) stops the stage, naming {@code row}.
+   */
+  public static ExampleEncoder.Encoded encode(ExampleEncoder.Spec spec, String prompt,
+      String answer, java.util.function.Supplier<String> row) {
+    try {
+      return ExampleEncoder.load(spec).encode(prompt, answer);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(row.get() + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The encoder of a spec, loaded here on the driver: a bad file or template is a user error. */
   public static ExampleEncoder loadEncoder(ExampleEncoder.Spec spec, String keys) {
     try {
@@ -282,13 +295,9 @@ public final class TokenizeJob extends StageCommand {
   static Dataset<Row> examples(Dataset<Row> mixture, Settings s, String recipe) {
     return mixture.select("position", "record_id", "prompt", "answer").map(
         (MapFunction<Row, Row>) r -> {
-          ExampleEncoder.Encoded e;
-          try {
-            e = ExampleEncoder.load(s.encoder()).encode(r.getString(2), r.getString(3));
-          } catch (IllegalArgumentException ex) {
-            throw new UserError("recipe '" + recipe + "', record " + r.getString(1)
-                + " (mixture position " + r.getLong(0) + "): " + ex.getMessage(), ex);
-          }
+          ExampleEncoder.Encoded e = encode(s.encoder(), r.getString(2), r.getString(3),
+              () -> "recipe '" + recipe + "', record " + r.getString(1) + " (mixture position "
+                  + r.getLong(0) + ")");
           int[] prompt = e.prompt();
           int[] answer = e.answer();
           int keepPrompt = prompt.length;
