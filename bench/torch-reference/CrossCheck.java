@@ -1,5 +1,5 @@
 import io.finmix.model.config.ModelConfig;
-import io.finmix.model.io.HfExport;
+import io.finmix.model.io.HfModel;
 import io.finmix.model.io.Safetensors;
 import io.finmix.model.nn.Batch;
 import io.finmix.model.nn.Decoder;
@@ -32,7 +32,7 @@ public class CrossCheck {
         w.addi(org.nd4j.linalg.factory.Nd4j.randn(w.dataType(), w.shape()).muli(0.2));
       }
     });
-    HfExport.write(model, work.resolve("model"), Safetensors.DType.F32);
+    HfModel.write(model, work.resolve("model"), Safetensors.DType.F32);
     List<List<int[]>> rows = new ArrayList<>();
     for (int row = 0; row < 3; row++) {
       List<int[]> examples = new ArrayList<>();

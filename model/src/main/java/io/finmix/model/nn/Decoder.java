@@ -1,15 +1,22 @@
 package io.finmix.model.nn;
 
+import io.finmix.model.config.LoraConfig;
 import io.finmix.model.config.ModelConfig;
 import io.finmix.model.config.ModelConfig.Biases;
 import io.finmix.model.config.ModelConfig.Mlp;
 import io.finmix.model.config.ModelConfig.Norm;
 import io.finmix.model.config.ModelConfig.Positions;
+import io.finmix.model.io.NdTensors;
+import io.finmix.model.io.Safetensors.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -17,6 +24,7 @@ import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
+import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -35,6 +43,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * looked up on the host and their gradients scatter-added ({@code gather}'s gradient in
  * DL4J 1.0.0-M2.1 overwrites repeated rows instead of adding them).
  *
+ * <p>With a {@link LoraConfig} the targeted projections carry low-rank adapters ({@code
+ * ....q_proj.lora_A.weight} [rank, in], {@code lora_B.weight} [out, rank], PEFT's names); then
+ * only the adapters are {@link #trainable()}, and {@link #mergedParameters()} folds them into
+ * the base weights for export. Adapter dropout masks come from the host, seeded per step
+ * ({@link #lossAndGradients(Batch, long)}), so a resumed run draws the same masks.
+ *
  * <p>Parameter names follow Hugging Face's Llama layout ({@code model.layers.0.self_attn.q_proj
  * .weight}, weights [out, in]) so checkpoints map one to one. Not thread-safe.
  */
@@ -44,8 +58,18 @@ public final class Decoder {
   static final String POSITIONS = "model.embed_positions.weight";
   static final String HEAD = "lm_head.weight";
 
+  static final String LORA_A = ".lora_A.weight";
+  static final String LORA_B = ".lora_B.weight";
+  private static final String DROPOUT = ".lora_dropout";
+
+  /** The loss of a batch and the gradient of every trainable parameter. */
+  public record Gradients(double loss, Map<String, INDArray> byName) {}
+
   private final ModelConfig c;
+  private final LoraConfig lora;
   private final DataType dt;
+  /** Adapter dropout placeholders and their widths, in build order. */
+  private final Map<String, Integer> dropoutInputs = new LinkedHashMap<>();
   private final SameDiff sd;
   private final INDArray embed;
   private final INDArray positionTable;
@@ -53,7 +77,16 @@ public final class Decoder {
 
   /** A freshly initialised model (normal(0, 0.02) weights, unit norms, zero biases). */
   public Decoder(ModelConfig config, long seed) {
+    this(config, null, seed);
+  }
+
+  /**
+   * A freshly initialised model with adapters ({@code lora} null: none). The base weights are
+   * those of {@code new Decoder(config, seed)}; the adapters draw from their own stream.
+   */
+  public Decoder(ModelConfig config, LoraConfig lora, long seed) {
     this.c = config;
+    this.lora = lora;
     this.dt = switch (config.dtype()) {
       case DOUBLE -> DataType.DOUBLE;
       case HALF -> DataType.HALF;
@@ -66,10 +99,99 @@ public final class Decoder {
     this.positionTable = c.positions() == Positions.LEARNED
         ? weight(c.maxSeqLen(), c.hidden()) : null;
     build();
+    if (lora != null) {
+      Random adapters = Nd4j.getRandomFactory().getNewRandomInstance(seed ^ 0x10AAL);
+      for (Map.Entry<String, INDArray> e : parameters().entrySet()) {
+        if (e.getKey().endsWith(LORA_A)) {
+          INDArray a = e.getValue();
+          double bound = 1 / Math.sqrt(a.size(1));
+          a.assign(Nd4j.rand(0.0, 1.0, adapters, a.shape()).castTo(dt).muli(2 * bound).subi(bound));
+        }
+      }
+    }
   }
 
   public ModelConfig config() {
     return c;
+  }
+
+  /** The adapters, or null. */
+  public LoraConfig lora() {
+    return lora;
+  }
+
+  /** The names training updates: the adapters with LoRA, else every parameter. */
+  public Set<String> trainable() {
+    Set<String> out = new TreeSet<>(parameters().keySet());
+    if (lora != null) {
+      out.removeIf(n -> !isAdapter(n));
+    }
+    return out;
+  }
+
+  static boolean isAdapter(String name) {
+    return name.endsWith(LORA_A) || name.endsWith(LORA_B);
+  }
+
+  /**
+   * Sets parameters from {@code values} (converted to the model's dtype). Every base parameter
+   * must be given; adapters all or none (none: they keep their initial values). A name the
+   * model lacks or a shape that differs is an error naming it.
+   */
+  public void setParameters(Map<String, Tensor> values) {
+    Map<String, INDArray> params = parameters();
+    for (String name : values.keySet()) {
+      if (!params.containsKey(name)) {
+        throw new IllegalArgumentException("tensor '" + name + "' is not a parameter of this "
+            + "model");
+      }
+    }
+    boolean anyAdapter = values.keySet().stream().anyMatch(Decoder::isAdapter);
+    for (Map.Entry<String, INDArray> e : params.entrySet()) {
+      Tensor t = values.get(e.getKey());
+      if (t == null) {
+        if (!isAdapter(e.getKey()) || anyAdapter) {
+          throw new IllegalArgumentException("tensor '" + e.getKey() + "' is missing");
+        }
+        continue;
+      }
+      if (!Arrays.equals(t.shape(), e.getValue().shape())) {
+        throw new IllegalArgumentException("tensor '" + e.getKey() + "' has shape "
+            + Arrays.toString(t.shape()) + ", the model needs "
+            + Arrays.toString(e.getValue().shape()));
+      }
+      e.getValue().assign(NdTensors.array(t, dt));
+    }
+  }
+
+  /** The adapters alone (live arrays), by name; empty without LoRA. */
+  public Map<String, INDArray> adapterParameters() {
+    Map<String, INDArray> out = new TreeMap<>(parameters());
+    out.keySet().removeIf(n -> !isAdapter(n));
+    return out;
+  }
+
+  /**
+   * The base parameters with the adapters folded in ({@code W + scale B A}), as new arrays:
+   * the model a plain {@code Decoder} of the same config computes. Without LoRA, copies.
+   */
+  public Map<String, INDArray> mergedParameters() {
+    Map<String, INDArray> all = parameters();
+    Map<String, INDArray> out = new TreeMap<>();
+    for (Map.Entry<String, INDArray> e : all.entrySet()) {
+      String name = e.getKey();
+      if (isAdapter(name)) {
+        continue;
+      }
+      INDArray w = e.getValue().dup();
+      String module = name.substring(0, name.length() - ".weight".length());
+      INDArray a = all.get(module + LORA_A);
+      if (a != null) {
+        w.addi(all.get(module + LORA_B).mmul(a).muli(lora.scale()));
+      }
+      out.put(name, w);
+    }
+    return out;
   }
 
   /** Every parameter by name, the live arrays (changing one changes the model). */
@@ -213,6 +335,18 @@ public final class Decoder {
 
   private SDVariable linear(String name, SDVariable x, int in, int out, boolean withBias) {
     SDVariable y = sd.mmul(x, sd.var(name + ".weight", weight(out, in)), false, true, false);
+    if (lora != null && lora.adapts(name.substring(name.indexOf('.', "model.layers.".length())
+        + 1))) {
+      SDVariable dropped = x;
+      if (lora.dropout() > 0) {
+        dropped = x.mul(sd.placeHolder(name + DROPOUT, dt, -1, in));
+        dropoutInputs.put(name + DROPOUT, in);
+      }
+      SDVariable a = sd.var(name + LORA_A, Nd4j.zeros(dt, lora.rank(), in));
+      SDVariable b = sd.var(name + LORA_B, Nd4j.zeros(dt, out, lora.rank()));
+      y = y.add(sd.mmul(sd.mmul(dropped, a, false, true, false), b, false, true, false)
+          .mul(lora.scale()));
+    }
     return withBias ? y.add(sd.var(name + ".bias", Nd4j.zeros(dt, out))) : y;
   }
 
@@ -227,8 +361,11 @@ public final class Decoder {
     return x.mul(0.5).mul(sd.math.tanh(inner).add(1.0));
   }
 
-  /** The placeholders of a batch: table rows looked up here, masks and labels flattened. */
-  private Map<String, INDArray> feed(Batch batch) {
+  /**
+   * The placeholders of a batch: table rows looked up here, masks and labels flattened; adapter
+   * dropout masks drawn from {@code dropoutSeed}, or all ones when it is null (no dropout).
+   */
+  private Map<String, INDArray> feed(Batch batch, Long dropoutSeed) {
     int n = batch.rows() * batch.seqLen();
     int[] ids = flat(batch.ids(), n);
     for (int id : ids) {
@@ -253,6 +390,17 @@ public final class Decoder {
     ph.put("seg", Nd4j.createFromArray(batch.segments()));
     ph.put("labels", Nd4j.createFromArray(flat(batch.labels(), n)));
     ph.put("loss_mask", Nd4j.createFromArray(flat(batch.lossMask(), n)));
+    Random rng = dropoutSeed == null ? null
+        : Nd4j.getRandomFactory().getNewRandomInstance(dropoutSeed);
+    dropoutInputs.forEach((name, width) -> {
+      if (rng == null) {
+        ph.put(name, Nd4j.ones(dt, n, width));
+      } else {
+        double keep = 1 - lora.dropout();
+        ph.put(name, Nd4j.rand(0.0, 1.0, rng, n, width).lt(keep).castTo(dt)
+            .divi(keep));
+      }
+    });
     return ph;
   }
 
@@ -268,47 +416,66 @@ public final class Decoder {
 
   /** The mean cross-entropy over the batch's masked tokens. */
   public double loss(Batch batch) {
-    return sd.output(feed(batch), "loss").get("loss").getDouble(0);
+    return sd.output(feed(batch, null), "loss").get("loss").getDouble(0);
   }
 
   /** Each token's cross-entropy times its loss mask, [rows, seq]. */
   public INDArray tokenLosses(Batch batch) {
-    return sd.output(feed(batch), "token_loss").get("token_loss")
+    return sd.output(feed(batch, null), "token_loss").get("token_loss")
         .reshape(batch.rows(), batch.seqLen());
   }
 
   /** Logits, [rows, seq, vocab]. */
   public INDArray logits(Batch batch) {
-    return sd.output(feed(batch), "logits").get("logits")
+    return sd.output(feed(batch, null), "logits").get("logits")
         .reshape(batch.rows(), batch.seqLen(), c.vocabSize());
   }
 
-  /** The gradient of {@link #loss} with respect to every parameter, by name. */
+  /** The gradient of {@link #loss} with respect to every trainable parameter, by name. */
   public Map<String, INDArray> gradients(Batch batch) {
-    List<String> inputs = new ArrayList<>(List.of("tokens"));
-    if (positionTable != null) {
-      inputs.add("position_rows");
+    return compute(batch, null).byName();
+  }
+
+  /**
+   * The loss and the gradient of every {@link #trainable()} parameter, adapter dropout (if any)
+   * drawn from {@code dropoutSeed}: one forward and one backward pass.
+   */
+  public Gradients lossAndGradients(Batch batch, long dropoutSeed) {
+    return compute(batch, dropoutSeed);
+  }
+
+  private Gradients compute(Batch batch, Long dropoutSeed) {
+    boolean tables = lora == null;
+    List<String> inputs = new ArrayList<>();
+    if (tables) {
+      inputs.add("tokens");
+      if (positionTable != null) {
+        inputs.add("position_rows");
+      }
     }
     if (!gradFunction) {
       sd.createGradFunction(inputs.toArray(new String[0]));
       gradFunction = true;
     }
-    Map<String, INDArray> ph = feed(batch);
+    Map<String, INDArray> ph = feed(batch, dropoutSeed);
     List<String> wanted = new ArrayList<>(inputs);
     for (SDVariable v : sd.variables()) {
-      if (v.getVariableType() == VariableType.VARIABLE) {
+      if (v.getVariableType() == VariableType.VARIABLE && (tables || isAdapter(v.name()))) {
         wanted.add(v.name());
       }
     }
-    Map<String, INDArray> g = new TreeMap<>(sd.calculateGradients(ph, wanted));
-    int n = batch.rows() * batch.seqLen();
-    INDArray tokenGrad = scatterAdd(embed, flat(batch.ids(), n), g.remove("tokens"));
-    g.merge(EMBED, tokenGrad, INDArray::add);
-    if (positionTable != null) {
-      g.put(POSITIONS, scatterAdd(positionTable, flat(batch.positions(), n),
-          g.remove("position_rows")));
+    var out = sd.calculateGradientsAndOutputs(ph, List.of("loss"), wanted);
+    Map<String, INDArray> g = new TreeMap<>(out.getGradients());
+    if (tables) {
+      int n = batch.rows() * batch.seqLen();
+      INDArray tokenGrad = scatterAdd(embed, flat(batch.ids(), n), g.remove("tokens"));
+      g.merge(EMBED, tokenGrad, INDArray::add);
+      if (positionTable != null) {
+        g.put(POSITIONS, scatterAdd(positionTable, flat(batch.positions(), n),
+            g.remove("position_rows")));
+      }
     }
-    return g;
+    return new Gradients(out.getOutputs().get("loss").getDouble(0), g);
   }
 
   /** Rows of {@code table}'s shape with {@code rows[i]} += {@code updates[i]}. */

@@ -1,0 +1,121 @@
+package io.finmix.model.train;
+
+import io.finmix.model.config.LoraConfig;
+import io.finmix.model.io.Checkpoint;
+import io.finmix.model.io.NdTensors;
+import io.finmix.model.io.Safetensors.Tensor;
+import io.finmix.model.nn.Batch;
+import io.finmix.model.nn.Decoder;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Trains a {@link Decoder}, full or LoRA (only {@link Decoder#trainable()} parameters change):
+ * per step one forward and backward pass, the global gradient norm clipped, the learning rate
+ * of the warm-up + cosine schedule, an AdamW update. Deterministic: adapter dropout is seeded
+ * by (seed, step), and a trainer {@link #resume}d from a {@link #checkpoint} takes exactly the
+ * steps the original would have taken.
+ */
+public final class Trainer {
+
+  /** What one step did: its index (0-based), the loss before the update, the gradient norm
+   *  before clipping, the learning rate, and the tokens of the batch (non-padding). */
+  public record Step(long step, double loss, double gradNorm, double lr, long tokens) {}
+
+  static final String LORA = "lora";
+  static final String OPTIMIZER_STEPS = "optimizer_steps";
+
+  private final Decoder model;
+  private final TrainConfig cfg;
+  private final AdamW adam;
+  private long step;
+
+  public Trainer(Decoder model, TrainConfig cfg) {
+    this.model = model;
+    this.cfg = cfg;
+    this.adam = new AdamW(cfg);
+  }
+
+  public Decoder model() {
+    return model;
+  }
+
+  /** Steps taken so far, counting those before a resume. */
+  public long steps() {
+    return step;
+  }
+
+  /**
+   * One optimisation step on {@code batch}.
+   *
+   * @throws NonFiniteLossException when the loss or gradient is not finite (nothing changed)
+   */
+  public Step step(Batch batch) {
+    Decoder.Gradients g = model.lossAndGradients(batch, cfg.seed() * 0x9E3779B97F4A7C15L + step);
+    double sumSq = 0;
+    for (INDArray a : g.byName().values()) {
+      double n = a.norm2Number().doubleValue();
+      sumSq += n * n;
+    }
+    double norm = Math.sqrt(sumSq);
+    if (!Double.isFinite(g.loss()) || !Double.isFinite(norm)) {
+      throw new NonFiniteLossException(step, g.loss(), norm);
+    }
+    if (cfg.clipNorm() > 0 && norm > cfg.clipNorm()) {
+      double f = cfg.clipNorm() / (norm + 1e-6);
+      g.byName().values().forEach(a -> a.muli(f));
+    }
+    double lr = cfg.lrAt(step);
+    adam.step(model.parameters(), g.byName(), lr);
+    return new Step(step++, g.loss(), norm, lr, tokens(batch));
+  }
+
+  private static long tokens(Batch b) {
+    long n = 0;
+    for (int[] row : b.segments()) {
+      for (int s : row) {
+        n += s != 0 ? 1 : 0;
+      }
+    }
+    return n;
+  }
+
+  /** The training state as a checkpoint: parameters, optimizer moments, step, adapters. */
+  public Checkpoint checkpoint(String tokenizer, Map<String, String> extra) {
+    Map<String, String> state = new TreeMap<>(extra);
+    state.put(OPTIMIZER_STEPS, Long.toString(adam.steps()));
+    if (model.lora() != null) {
+      state.put(LORA, model.lora().spec());
+    }
+    return new Checkpoint(step, model.config(), tokenizer, NdTensors.tensors(model.parameters()),
+        NdTensors.tensors(adam.state()), state);
+  }
+
+  /**
+   * The trainer of checkpoint {@code ck} (its model, adapters, optimizer state and step), to go
+   * on with {@code cfg}.
+   */
+  public static Trainer resume(Checkpoint ck, TrainConfig cfg) {
+    String spec = ck.state().get(LORA);
+    Decoder model = new Decoder(ck.config(), spec == null ? null : LoraConfig.parse(spec),
+        cfg.seed());
+    model.setParameters(ck.parameters());
+    Trainer t = new Trainer(model, cfg);
+    Map<String, INDArray> moments = new HashMap<>();
+    Map<String, INDArray> params = model.parameters();
+    for (Map.Entry<String, Tensor> e : ck.optimizer().entrySet()) {
+      String param = e.getKey().replaceFirst("\\.exp_avg(_sq)?$", "");
+      INDArray p = params.get(param);
+      if (p == null || param.equals(e.getKey())) {
+        throw new IllegalArgumentException("optimizer state '" + e.getKey() + "' belongs to no "
+            + "parameter of the checkpoint's model");
+      }
+      moments.put(e.getKey(), NdTensors.array(e.getValue(), p.dataType()).reshape(p.shape()));
+    }
+    t.adam.restore(Long.parseLong(ck.state().getOrDefault(OPTIMIZER_STEPS, "0")), moments);
+    t.step = ck.step();
+    return t;
+  }
+}
