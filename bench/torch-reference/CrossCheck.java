@@ -23,7 +23,12 @@ public class CrossCheck {
   public static void main(String[] args) throws Exception {
     Path work = Path.of(args[0]);
     String preset = args.length > 1 ? args[1] : "tiny";
-    ModelConfig config = ModelConfig.preset(Path.of("conf/models.conf"), preset);
+    // PRESET/2: the preset's block, two of them, over a 512-token vocabulary
+    boolean shrunk = preset.endsWith("/2");
+    ModelConfig p = ModelConfig.preset(Path.of("conf/models.conf"), preset.replace("/2", ""));
+    ModelConfig config = !shrunk ? p : new ModelConfig(512, p.hidden(), 2, p.heads(),
+        p.kvHeads(), p.headDim(), p.qkNorm(), p.biases(), p.mlpHidden(), p.norm(), p.mlp(),
+        p.positions(), p.tiedEmbeddings(), p.maxSeqLen(), p.dtype(), p.ropeTheta(), p.normEps());
     Decoder model = new Decoder(config, 17);
     // norms and biases away from 1 and 0, so every parameter matters
     Random r = new Random(4);
@@ -53,11 +58,11 @@ public class CrossCheck {
         + Arrays.deepToString(batch.segments()) + ", \"positions\": "
         + Arrays.deepToString(batch.positions()) + "}");
     INDArray dl4j = model.logits(batch);
-    Process p = new ProcessBuilder("/usr/bin/python3", "bench/torch-reference/finmix_reference.py",
+    Process proc = new ProcessBuilder("/usr/bin/python3", "bench/torch-reference/finmix_reference.py",
         "--model", work.resolve("model").toString(), "--inputs",
         work.resolve("inputs.json").toString(), "--out", work.resolve("logits.bin").toString())
         .inheritIO().start();
-    if (p.waitFor() != 0) {
+    if (proc.waitFor() != 0) {
       throw new IllegalStateException("the PyTorch reference failed");
     }
     byte[] bytes = Files.readAllBytes(work.resolve("logits.bin"));

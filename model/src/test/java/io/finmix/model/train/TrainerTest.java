@@ -25,36 +25,6 @@ class TrainerTest {
   static final Path MODELS = Path.of("../conf/models.conf");
   static final ModelConfig TINY = ModelConfig.preset(MODELS, "tiny");
 
-  /**
-   * A learnable task: arithmetic progressions mod {@code span} (start and stride random, stride
-   * in 1..3), several packed per row. After two tokens the rest is determined.
-   */
-  static Batch progressions(Random r, int rows, int seqLen, int span) {
-    return progressions(r, rows, seqLen, span, 1);
-  }
-
-  /** Progressions with strides {@code minStride} .. {@code minStride + 2}. */
-  static Batch progressions(Random r, int rows, int seqLen, int span, int minStride) {
-    List<List<int[]>> packed = new ArrayList<>();
-    for (int i = 0; i < rows; i++) {
-      List<int[]> row = new ArrayList<>();
-      int used = 0;
-      while (used < seqLen) {
-        int len = Math.min(seqLen - used, 6 + r.nextInt(10));
-        int start = r.nextInt(span);
-        int stride = minStride + r.nextInt(3);
-        int[] e = new int[len];
-        for (int k = 0; k < len; k++) {
-          e[k] = 1 + (start + k * stride) % span;
-        }
-        row.add(e);
-        used += len;
-      }
-      packed.add(row);
-    }
-    return Batch.ofPackedExamples(packed, seqLen);
-  }
-
   static double mean(List<Double> xs, int from, int to) {
     return xs.subList(from, to).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
   }
@@ -97,7 +67,7 @@ class TrainerTest {
     Random r = new Random(3);
     List<Double> losses = new ArrayList<>();
     for (int i = 0; i < 120; i++) {
-      Trainer.Step s = t.step(progressions(r, 8, 32, 40));
+      Trainer.Step s = t.step(Progressions.batch(r, 8, 32, 40));
       losses.add(s.loss());
       assertThat(s.tokens()).isEqualTo(8 * 32);
     }
@@ -115,7 +85,7 @@ class TrainerTest {
     Trainer pre = new Trainer(base, TrainConfig.of(1e-2, 5, 60, 1));
     Random r = new Random(3);
     for (int i = 0; i < 60; i++) {
-      pre.step(progressions(r, 8, 32, 40));
+      pre.step(Progressions.batch(r, 8, 32, 40));
     }
     LoraConfig lora = LoraConfig.allProjections(8, 16, 0.05);
     Decoder d = new Decoder(TINY, lora, 1);
@@ -127,7 +97,7 @@ class TrainerTest {
     Trainer t = new Trainer(d, TrainConfig.of(1e-2, 5, 60, 1));
     List<Double> losses = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
-      losses.add(t.step(progressions(r, 8, 32, 40, 5)).loss());
+      losses.add(t.step(Progressions.batch(r, 8, 32, 40, 5)).loss());
     }
     assertThat(mean(losses, 50, 60)).as("losses %s", losses).isLessThan(mean(losses, 0, 5) - 0.5);
     d.parameters().forEach((name, a) -> {
@@ -141,7 +111,7 @@ class TrainerTest {
     // the merged weights in a plain model compute what base + adapters compute
     Decoder merged = new Decoder(TINY, 99);
     merged.setParameters(io.finmix.model.io.NdTensors.tensors(d.mergedParameters()));
-    Batch b = progressions(new Random(8), 2, 32, 40);
+    Batch b = Progressions.batch(new Random(8), 2, 32, 40);
     INDArray withAdapters = d.logits(b);
     assertThat(merged.logits(b).distance2(withAdapters) / withAdapters.norm2Number()
         .doubleValue()).isLessThan(1e-5);
@@ -156,7 +126,7 @@ class TrainerTest {
       Random r = new Random(11);
       List<Batch> batches = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
-        batches.add(progressions(r, 4, 32, 40));
+        batches.add(Progressions.batch(r, 4, 32, 40));
       }
       for (int i = 0; i < 5; i++) {
         a.step(batches.get(i));
@@ -185,7 +155,7 @@ class TrainerTest {
   void aNonFiniteLossStopsTheStepAndChangesNothing() {
     Decoder d = new Decoder(TINY, 1);
     Trainer t = new Trainer(d, TrainConfig.of(1e-3, 0, 10, 1));
-    Batch b = progressions(new Random(1), 2, 16, 40);
+    Batch b = Progressions.batch(new Random(1), 2, 16, 40);
     t.step(b);
     d.parameters().get("model.layers.1.mlp.up_proj.weight").putScalar(0, 0, Double.NaN);
     INDArray q = d.parameters().get("model.layers.0.self_attn.q_proj.weight").dup();
