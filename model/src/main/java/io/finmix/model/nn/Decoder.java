@@ -23,7 +23,6 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -40,7 +39,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>The loss is token cross-entropy from integer labels, weighted by the loss mask and
  * averaged over the masked tokens; labels are never one-hot data (the graph expands them next
  * to the logits, the size of the logits' own gradient). The token and position tables are
- * looked up on the host and their gradients scatter-added ({@code gather}'s gradient in
+ * looked up on the host and their gradients summed on the host ({@code gather}'s gradient in
  * DL4J 1.0.0-M2.1 overwrites repeated rows instead of adding them).
  *
  * <p>With a {@link LoraConfig} the targeted projections carry low-rank adapters ({@code
@@ -478,9 +477,33 @@ public final class Decoder {
     return new Gradients(out.getOutputs().get("loss").getDouble(0), g);
   }
 
-  /** Rows of {@code table}'s shape with {@code rows[i]} += {@code updates[i]}. */
+  /**
+   * Rows of {@code table}'s shape with {@code rows[i]} += {@code updates[i]}, summed on the host
+   * in index order: deterministic, where a parallel scatter-add sums a repeated row's updates in
+   * whatever order its threads run (and a resumed run would drift from the original in the
+   * last bits).
+   */
   private static INDArray scatterAdd(INDArray table, int[] rows, INDArray updates) {
-    INDArray zeros = Nd4j.zeros(table.dataType(), table.shape());
-    return Nd4j.exec(new ScatterAdd(zeros, Nd4j.createFromArray(rows), updates))[0];
+    int width = (int) table.size(1);
+    if (table.dataType() == DataType.DOUBLE) {
+      double[] u = updates.dup('c').data().asDouble();
+      double[] out = new double[(int) table.length()];
+      for (int i = 0; i < rows.length; i++) {
+        int at = rows[i] * width;
+        for (int j = 0; j < width; j++) {
+          out[at + j] += u[i * width + j];
+        }
+      }
+      return Nd4j.create(out, table.shape(), 'c');
+    }
+    float[] u = updates.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    float[] out = new float[(int) table.length()];
+    for (int i = 0; i < rows.length; i++) {
+      int at = rows[i] * width;
+      for (int j = 0; j < width; j++) {
+        out[at + j] += u[i * width + j];
+      }
+    }
+    return Nd4j.create(out, table.shape(), 'c').castTo(table.dataType());
   }
 }
