@@ -10,16 +10,34 @@ attention confined to each packed example (segment ids, positions restarting per
 
     /usr/bin/python3 finmix_reference.py --model DIR --inputs inputs.json --out logits.bin
     /usr/bin/python3 finmix_reference.py --self-test
+    /usr/bin/python3 finmix_reference.py --train-bench --model DIR --batch B --seq T \
+        --steps N --warmup-steps W --threads K [--lr 1e-3] [--seed 0] [--repeat-batch] \
+        [--init-random]
 
 inputs.json: {"input_ids": [[...], ...], "segment_ids": [[...]] (optional),
 "positions": [[...]] (optional)}. The output is float32 little-endian logits
 [batch, seq, vocab], row-major, with a one-line JSON header giving the shape.
+
+--train-bench times training on the CPU, to compare with finmix's on the same config, batch
+and thread count: float32 weights as parameters, AdamW (betas 0.9/0.95, eps 1e-8, weight
+decay 0.1 on matrices and embeddings only, none on norms and biases), global gradient-norm
+clipping to 1.0, constant learning rate, mean token cross-entropy. Every step draws [B, T+1]
+token ids from torch.Generator().manual_seed(seed) (--repeat-batch: one batch, drawn once,
+for every step); each row is one example (segment ids 1, positions 0..T-1), fed through
+forward() with segments and positions so the masked-attention path is the one timed. W
+warm-up steps run untimed, then N timed steps. --init-random: random weights from the
+config, no model.safetensors needed. One line of JSON goes to stdout (framework, torch,
+threads, batch, seq, steps, tokens_per_s, ms_per_step, first_loss, last_loss, peak_rss_mb;
+first_loss is the first step's, warm-up included); progress goes to stderr.
 """
 import argparse
 import json
 import math
+import os
+import resource
 import struct
 import sys
+import time
 
 import torch
 
@@ -59,6 +77,8 @@ class Config:
             self.eps = c.get("layer_norm_epsilon", 1e-5)
             self.norm, self.mlp, self.positions, self.biases = "layer", "gelu", "learned", "all"
             self.tied, self.qk_norm, self.theta = True, False, 10000.0
+            self.intermediate = c.get("n_inner") or 4 * self.hidden
+            self.max_positions = c.get("n_positions", 1024)
         else:
             self.vocab, self.hidden = c["vocab_size"], c["hidden_size"]
             self.layers, self.heads = c["num_hidden_layers"], c["num_attention_heads"]
@@ -70,6 +90,7 @@ class Config:
             self.tied = c.get("tie_word_embeddings", False)
             self.qk_norm = self.type == "qwen3"
             self.theta = c.get("rope_theta", 10000.0)
+            self.intermediate = c.get("intermediate_size")  # only random init needs it
 
 
 def rms_norm(x, w, eps):
@@ -171,10 +192,13 @@ def load(model_dir):
     return cfg, read_safetensors(f"{model_dir}/model.safetensors")
 
 
-def random_weights(cfg, seed):
-    """Random weights under the Llama-family names, for the self-test."""
+def random_weights(cfg, seed, std=0.2):
+    """Random float64 weights under the checkpoint's names, for the self-test and
+    --init-random: normal(0, std) matrices and biases, norm weights 1 + normal(0, std)."""
     g = torch.Generator().manual_seed(seed)
-    r = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64) * 0.2
+    r = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64) * std
+    if cfg.type == "gpt2":
+        return random_gpt2_weights(cfg, r)
     w = {"model.embed_tokens.weight": r(cfg.vocab, cfg.hidden),
          "model.norm.weight": 1 + r(cfg.hidden)}
     q, kv = cfg.heads * cfg.head_dim, cfg.kv_heads * cfg.head_dim
@@ -185,11 +209,32 @@ def random_weights(cfg, seed):
         for n, o in (("q", q), ("k", kv), ("v", kv)):
             w[lp + f"self_attn.{n}_proj.weight"] = r(o, cfg.hidden)
         w[lp + "self_attn.o_proj.weight"] = r(cfg.hidden, q)
-        w[lp + "self_attn.q_norm.weight"] = 1 + r(cfg.head_dim)
-        w[lp + "self_attn.k_norm.weight"] = 1 + r(cfg.head_dim)
-        w[lp + "mlp.gate_proj.weight"] = r(64, cfg.hidden)
-        w[lp + "mlp.up_proj.weight"] = r(64, cfg.hidden)
-        w[lp + "mlp.down_proj.weight"] = r(cfg.hidden, 64)
+        if cfg.qk_norm:
+            w[lp + "self_attn.q_norm.weight"] = 1 + r(cfg.head_dim)
+            w[lp + "self_attn.k_norm.weight"] = 1 + r(cfg.head_dim)
+        w[lp + "mlp.gate_proj.weight"] = r(cfg.intermediate, cfg.hidden)
+        w[lp + "mlp.up_proj.weight"] = r(cfg.intermediate, cfg.hidden)
+        w[lp + "mlp.down_proj.weight"] = r(cfg.hidden, cfg.intermediate)
+        if cfg.biases == "qkv":
+            for n, o in (("q", q), ("k", kv), ("v", kv)):
+                w[lp + f"self_attn.{n}_proj.bias"] = r(o)
+    if not cfg.tied:
+        w["lm_head.weight"] = r(cfg.vocab, cfg.hidden)
+    return w
+
+
+def random_gpt2_weights(cfg, r):
+    """GPT-2's names without the "transformer." prefix; Conv1D weights are [in, out]."""
+    h, f = cfg.hidden, cfg.intermediate
+    w = {"wte.weight": r(cfg.vocab, h), "wpe.weight": r(cfg.max_positions, h),
+         "ln_f.weight": 1 + r(h), "ln_f.bias": r(h)}
+    for i in range(cfg.layers):
+        lp = f"h.{i}."
+        for n in ("ln_1", "ln_2"):
+            w[lp + n + ".weight"], w[lp + n + ".bias"] = 1 + r(h), r(h)
+        for n, a, b in (("attn.c_attn", h, 3 * h), ("attn.c_proj", h, h),
+                        ("mlp.c_fc", h, f), ("mlp.c_proj", f, h)):
+            w[lp + n + ".weight"], w[lp + n + ".bias"] = r(a, b), r(b)
     return w
 
 
@@ -223,6 +268,82 @@ def self_test():
     print("self-test: ok")
 
 
+def blas_libraries():
+    """The BLAS libraries this process has mapped (Linux), resolved through symlinks and
+    Debian's alternatives: netlib's reference BLAS makes every matmul slow."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+    except OSError:
+        return []
+    return sorted({os.path.realpath(p) for p in paths})
+
+
+def train_bench(args):
+    """Times N AdamW steps after W untimed ones; prints one line of JSON to stdout."""
+    b, t = args.batch, args.seq
+    if args.init_random:
+        with open(f"{args.model}/config.json") as f:
+            cfg = Config(json.load(f))
+        init = random_weights(cfg, args.seed, std=0.02)
+    else:
+        cfg, init = load(args.model)
+    if cfg.positions == "learned" and t > cfg.max_positions:
+        sys.exit(f"--seq {t} is past the model's {cfg.max_positions} positions")
+    w = {n: torch.nn.Parameter(x.to(torch.float32).contiguous()) for n, x in init.items()}
+    params = list(w.values())
+    decay = [p for p in params if p.ndim >= 2]
+    no_decay = [p for p in params if p.ndim < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
+    g = torch.Generator().manual_seed(args.seed)
+    segments = torch.ones(b, t, dtype=torch.long)
+    positions = torch.arange(t).expand(b, t)
+    fixed = torch.randint(0, cfg.vocab, (b, t + 1), generator=g) if args.repeat_batch else None
+    n_params = sum(p.numel() for p in params)
+    print(f"train-bench: {cfg.type}, {n_params} parameters, batch {b}, seq {t}, "
+          f"threads {torch.get_num_threads()}, {args.warmup_steps} warm-up + {args.steps} "
+          f"timed steps; BLAS: {', '.join(blas_libraries()) or 'unknown'}", file=sys.stderr)
+
+    def step():
+        data = fixed if fixed is not None else torch.randint(0, cfg.vocab, (b, t + 1),
+                                                             generator=g)
+        logits = forward(cfg, w, data[:, :-1], segments, positions)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, cfg.vocab),
+                                                 data[:, 1:].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        return loss.item()
+
+    first_loss = None
+    for i in range(args.warmup_steps):
+        loss = step()
+        if first_loss is None:
+            first_loss = loss
+        print(f"warm-up step {i + 1}/{args.warmup_steps}: loss {loss:.4f}", file=sys.stderr)
+    every = max(1, args.steps // 10)
+    start = time.perf_counter()
+    for i in range(args.steps):
+        loss = step()
+        if first_loss is None:
+            first_loss = loss
+        if (i + 1) % every == 0 or i + 1 == args.steps:
+            print(f"step {i + 1}/{args.steps}: loss {loss:.4f}, "
+                  f"{(time.perf_counter() - start) * 1000 / (i + 1):.1f} ms/step",
+                  file=sys.stderr)
+    elapsed = time.perf_counter() - start
+    print(json.dumps({
+        "framework": "pytorch", "torch": torch.__version__,
+        "threads": torch.get_num_threads(), "batch": b, "seq": t, "steps": args.steps,
+        "tokens_per_s": b * t * args.steps / elapsed,
+        "ms_per_step": elapsed * 1000 / args.steps,
+        "first_loss": first_loss, "last_loss": loss,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", help="directory with config.json and model.safetensors")
@@ -230,11 +351,33 @@ def main():
     ap.add_argument("--out", help="where to write the logits")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     ap.add_argument("--self-test", action="store_true", help="check packing and causality")
+    ap.add_argument("--train-bench", action="store_true", help="time training steps")
+    ap.add_argument("--batch", type=int, help="train-bench: examples per step")
+    ap.add_argument("--seq", type=int, help="train-bench: tokens per example")
+    ap.add_argument("--steps", type=int, help="train-bench: timed steps")
+    ap.add_argument("--warmup-steps", type=int, default=0, help="train-bench: untimed steps")
+    ap.add_argument("--lr", type=float, default=1e-3, help="train-bench: learning rate")
+    ap.add_argument("--seed", type=int, default=0, help="train-bench: data (and init) seed")
+    ap.add_argument("--repeat-batch", action="store_true",
+                    help="train-bench: the same batch every step")
+    ap.add_argument("--init-random", action="store_true",
+                    help="train-bench: random weights from config.json, no safetensors")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError as e:  # only allowed before any inter-op work has started
+            print(f"set_num_interop_threads(1) refused: {e}", file=sys.stderr)
     if args.self_test:
         self_test()
+        return
+    if args.train_bench:
+        if not (args.model and args.batch and args.seq and args.steps):
+            ap.error("--train-bench needs --model, --batch, --seq and --steps")
+        if min(args.batch, args.seq, args.steps) < 1 or args.warmup_steps < 0:
+            ap.error("--batch, --seq and --steps must be positive, --warmup-steps >= 0")
+        train_bench(args)
         return
     if not (args.model and args.inputs and args.out):
         ap.error("--model, --inputs and --out are needed (or --self-test)")
