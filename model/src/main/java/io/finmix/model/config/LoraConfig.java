@@ -87,11 +87,15 @@ public record LoraConfig(int rank, double alpha, double dropout, Set<String> tar
       }
       kv.put(part.substring(0, eq), part.substring(eq + 1));
     }
+    if (!kv.keySet().containsAll(Set.of("rank", "alpha", "targets"))) {
+      throw new IllegalArgumentException("lora spec '" + spec + "' needs rank=, alpha= and "
+          + "targets=");
+    }
     try {
       return new LoraConfig(Integer.parseInt(kv.get("rank")), Double.parseDouble(kv.get("alpha")),
           Double.parseDouble(kv.getOrDefault("dropout", "0")),
           Set.of(kv.get("targets").split(",")));
-    } catch (NullPointerException | NumberFormatException e) {
+    } catch (NumberFormatException e) {
       throw new IllegalArgumentException("lora spec '" + spec + "' needs rank=, alpha= and "
           + "targets=", e);
     }

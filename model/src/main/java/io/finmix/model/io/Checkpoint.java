@@ -15,7 +15,6 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -74,18 +73,15 @@ public record Checkpoint(long step, ModelConfig config, String tokenizer,
   /** Reads a checkpoint after checking every file against its manifest. */
   public static Checkpoint read(Path dir) {
     verify(dir);
+    JsonObject s = JsonFiles.read(dir.resolve(STATE));
     try {
-      JsonObject s = JsonParser.parseString(Files.readString(dir.resolve(STATE)))
-          .getAsJsonObject();
       Map<String, String> state = new TreeMap<>();
       s.getAsJsonObject("state").entrySet()
           .forEach(e -> state.put(e.getKey(), e.getValue().getAsString()));
       return new Checkpoint(s.get("step").getAsLong(),
           ModelConfig.fromJson(s.get("model").toString(), dir.resolve(STATE) + ": model"),
-          s.get("tokenizer").getAsString(), tensors(dir.resolve(MODEL)),
-          tensors(dir.resolve(OPTIMIZER)), state);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read checkpoint " + dir, e);
+          s.get("tokenizer").getAsString(), Safetensors.readAll(dir.resolve(MODEL)),
+          Safetensors.readAll(dir.resolve(OPTIMIZER)), state);
     } catch (RuntimeException e) {
       if (e instanceof IllegalArgumentException) {
         throw e;
@@ -106,14 +102,7 @@ public record Checkpoint(long step, ModelConfig config, String tokenizer,
       throw new IllegalArgumentException("checkpoint " + dir + " has no " + MANIFEST
           + " (not a checkpoint, or an unfinished one)");
     }
-    JsonObject manifest;
-    try {
-      manifest = JsonParser.parseString(Files.readString(manifestFile)).getAsJsonObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + manifestFile, e);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(manifestFile + " is not a JSON object", e);
-    }
+    JsonObject manifest = JsonFiles.read(manifestFile);
     for (String f : FILES) {
       Path file = dir.resolve(f);
       if (!manifest.has(f)) {
@@ -145,25 +134,13 @@ public record Checkpoint(long step, ModelConfig config, String tokenizer,
         }
         try {
           verify(d);
-          JsonObject s = JsonParser.parseString(Files.readString(d.resolve(STATE)))
-              .getAsJsonObject();
-          out.put(s.get("step").getAsLong(), d);
+          out.put(JsonFiles.read(d.resolve(STATE)).get("step").getAsLong(), d);
         } catch (IllegalArgumentException | UncheckedIOException e) {
           // not a good checkpoint: skipped
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + root, e);
-    }
-    return out;
-  }
-
-  private static Map<String, Tensor> tensors(Path file) {
-    Map<String, Tensor> out = new LinkedHashMap<>();
-    try (Safetensors.Reader r = Safetensors.open(file)) {
-      for (Safetensors.Entry e : r.entries()) {
-        out.put(e.name(), r.read(e.name()));
-      }
     }
     return out;
   }

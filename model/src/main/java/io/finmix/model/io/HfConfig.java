@@ -3,16 +3,12 @@ package io.finmix.model.io;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.finmix.model.config.ModelConfig;
 import io.finmix.model.config.ModelConfig.Biases;
 import io.finmix.model.config.ModelConfig.DType;
 import io.finmix.model.config.ModelConfig.Mlp;
 import io.finmix.model.config.ModelConfig.Norm;
 import io.finmix.model.config.ModelConfig.Positions;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -34,15 +30,7 @@ public final class HfConfig {
 
   /** The model of a {@code config.json}; {@code vocab_size} is the checkpoint's. */
   public static ModelConfig read(Path configJson) {
-    JsonObject c;
-    try {
-      c = JsonParser.parseString(Files.readString(configJson)).getAsJsonObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + configJson, e);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(configJson + " is not a JSON object: " + e.getMessage(),
-          e);
-    }
+    JsonObject c = JsonFiles.read(configJson);
     try {
       return of(c);
     } catch (IllegalArgumentException e) {

@@ -1,5 +1,7 @@
 package io.finmix.model.io;
 
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -13,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * A model as a Hugging Face checkpoint directory: {@code config.json} plus {@code
@@ -91,7 +95,7 @@ public final class HfModel {
     c.addProperty("lora_alpha", lora.alpha());
     c.addProperty("lora_dropout", lora.dropout());
     c.addProperty("bias", "none");
-    com.google.gson.JsonArray targets = new com.google.gson.JsonArray();
+    JsonArray targets = new JsonArray();
     lora.peftTargets().forEach(targets::add);
     c.add("target_modules", targets);
     Map<String, Tensor> tensors = new TreeMap<>();
@@ -100,7 +104,7 @@ public final class HfModel {
     try {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve(ADAPTER_CONFIG),
-          new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(c) + "\n");
+          new GsonBuilder().setPrettyPrinting().create().toJson(c) + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + dir.resolve(ADAPTER_CONFIG), e);
     }
@@ -111,12 +115,12 @@ public final class HfModel {
   /** The adapter config of a PEFT adapter directory. */
   public static LoraConfig adapterConfig(Path dir) {
     Path file = dir.resolve(ADAPTER_CONFIG);
+    JsonObject c = JsonFiles.read(file);
     try {
-      JsonObject c = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
       if (!"LORA".equals(c.get("peft_type").getAsString())) {
         throw new IllegalArgumentException("peft_type " + c.get("peft_type") + " is not LORA");
       }
-      java.util.Set<String> targets = new java.util.TreeSet<>();
+      Set<String> targets = new TreeSet<>();
       for (JsonElement t : c.getAsJsonArray("target_modules")) {
         String module = t.getAsString();
         String target = module.endsWith("_proj") ? module.substring(0, module.length() - 5) : "";
@@ -128,8 +132,6 @@ public final class HfModel {
       }
       return new LoraConfig(c.get("r").getAsInt(), c.get("lora_alpha").getAsDouble(),
           c.has("lora_dropout") ? c.get("lora_dropout").getAsDouble() : 0.0, targets);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }
@@ -137,45 +139,37 @@ public final class HfModel {
 
   /** Loads the adapters of PEFT directory {@code dir} into {@code model} (same config). */
   public static void readAdapters(Path dir, Decoder model) {
-    if (!adapterConfig(dir).equals(model.lora())) {
-      throw new IllegalArgumentException(dir + ": adapters " + adapterConfig(dir).spec()
+    LoraConfig adapters = adapterConfig(dir);
+    if (!adapters.equals(model.lora())) {
+      throw new IllegalArgumentException(dir + ": adapters " + adapters.spec()
           + " differ from the model's " + (model.lora() == null ? "none" : model.lora().spec()));
     }
-    Map<String, Tensor> values = NdTensors.tensors(model.parameters());
-    try (Safetensors.Reader r = Safetensors.open(dir.resolve(ADAPTER_WEIGHTS))) {
-      if (r.entries().size() != model.adapterParameters().size()) {
-        throw new IllegalArgumentException(dir.resolve(ADAPTER_WEIGHTS) + " holds "
-            + r.entries().size() + " tensors, the model has " + model.adapterParameters().size()
-            + " adapter tensors");
+    Path file = dir.resolve(ADAPTER_WEIGHTS);
+    Map<String, Tensor> values = new TreeMap<>();
+    Safetensors.readAll(file).forEach((name, t) -> {
+      if (!name.startsWith(PEFT_PREFIX)) {
+        throw new IllegalArgumentException(file + ": tensor '" + name + "' is not an adapter "
+            + "(no " + PEFT_PREFIX + " prefix)");
       }
-      for (Safetensors.Entry e : r.entries()) {
-        if (!e.name().startsWith(PEFT_PREFIX) || !values.containsKey(
-            e.name().substring(PEFT_PREFIX.length()))) {
-          throw new IllegalArgumentException(dir.resolve(ADAPTER_WEIGHTS) + ": tensor '"
-              + e.name() + "' is not an adapter of this model");
-        }
-        values.put(e.name().substring(PEFT_PREFIX.length()), r.read(e.name()));
-      }
+      values.put(name.substring(PEFT_PREFIX.length()), t);
+    });
+    try {
+      model.setAdapters(values);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }
-    model.setParameters(values);
   }
 
   /** Every tensor of the checkpoint, from one file or its shards. */
   static Map<String, Tensor> tensors(Path dir) {
-    Map<String, Tensor> out = new LinkedHashMap<>();
     Map<String, Path> files = new TreeMap<>();
     Path index = dir.resolve(INDEX);
     if (Files.isRegularFile(index)) {
-      JsonObject map;
-      try {
-        map = JsonParser.parseString(Files.readString(index)).getAsJsonObject()
-            .getAsJsonObject("weight_map");
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + index, e);
-      } catch (RuntimeException e) {
-        throw new IllegalArgumentException(index + " has no weight_map object", e);
+      JsonElement map = JsonFiles.read(index).get("weight_map");
+      if (map == null || !map.isJsonObject()) {
+        throw new IllegalArgumentException(index + " has no weight_map object");
       }
-      for (Map.Entry<String, JsonElement> e : map.entrySet()) {
+      for (Map.Entry<String, JsonElement> e : map.getAsJsonObject().entrySet()) {
         files.put(e.getValue().getAsString(), dir.resolve(e.getValue().getAsString()));
       }
     } else if (Files.isRegularFile(dir.resolve(WEIGHTS))) {
@@ -183,15 +177,14 @@ public final class HfModel {
     } else {
       throw new IllegalArgumentException(dir + " has neither " + WEIGHTS + " nor " + INDEX);
     }
+    Map<String, Tensor> out = new LinkedHashMap<>();
     for (Path file : files.values()) {
-      try (Safetensors.Reader r = Safetensors.open(file)) {
-        for (Safetensors.Entry e : r.entries()) {
-          if (out.put(e.name(), r.read(e.name())) != null) {
-            throw new IllegalArgumentException(file + ": tensor '" + e.name()
-                + "' appears in two shards");
-          }
+      Safetensors.readAll(file).forEach((name, t) -> {
+        if (out.put(name, t) != null) {
+          throw new IllegalArgumentException(file + ": tensor '" + name
+              + "' appears in two shards");
         }
-      }
+      });
     }
     return out;
   }

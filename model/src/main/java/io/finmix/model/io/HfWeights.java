@@ -1,16 +1,12 @@
 package io.finmix.model.io;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonParser;
 import io.finmix.model.config.ModelConfig;
 import io.finmix.model.config.ModelConfig.Biases;
 import io.finmix.model.config.ModelConfig.Mlp;
 import io.finmix.model.config.ModelConfig.Norm;
 import io.finmix.model.config.ModelConfig.Positions;
 import io.finmix.model.io.Safetensors.Tensor;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -64,16 +60,7 @@ public final class HfWeights {
 
   /** The {@code model_type} of a Hugging Face {@code config.json}. */
   public static String modelType(Path configJson) {
-    JsonElement type;
-    try {
-      type = JsonParser.parseString(Files.readString(configJson)).getAsJsonObject()
-          .get("model_type");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + configJson, e);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(configJson + " is not a JSON object: " + e.getMessage(),
-          e);
-    }
+    JsonElement type = JsonFiles.read(configJson).get("model_type");
     if (type == null || !type.isJsonPrimitive() || !type.getAsJsonPrimitive().isString()) {
       throw new IllegalArgumentException(configJson + " has no model_type string");
     }

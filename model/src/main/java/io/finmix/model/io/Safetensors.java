@@ -189,6 +189,17 @@ public final class Safetensors {
     }
   }
 
+  /** Every tensor of {@code file}, in the header's order. */
+  public static Map<String, Tensor> readAll(Path file) {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    try (Reader r = open(file)) {
+      for (Entry e : r.entries()) {
+        out.put(e.name(), r.read(e.name()));
+      }
+    }
+    return out;
+  }
+
   /** Opens {@code file} and checks its header. */
   public static Reader open(Path file) {
     FileChannel channel;

@@ -121,11 +121,7 @@ public final class Decoder {
 
   /** The names training updates: the adapters with LoRA, else every parameter. */
   public Set<String> trainable() {
-    Set<String> out = new TreeSet<>(parameters().keySet());
-    if (lora != null) {
-      out.removeIf(n -> !isAdapter(n));
-    }
-    return out;
+    return new TreeSet<>((lora == null ? parameters() : adapterParameters()).keySet());
   }
 
   static boolean isAdapter(String name) {
@@ -138,21 +134,29 @@ public final class Decoder {
    * model lacks or a shape that differs is an error naming it.
    */
   public void setParameters(Map<String, Tensor> values) {
+    boolean anyAdapter = values.keySet().stream().anyMatch(Decoder::isAdapter);
     Map<String, INDArray> params = parameters();
+    params.keySet().removeIf(n -> isAdapter(n) && !anyAdapter);
+    assign(params, values, "a parameter");
+  }
+
+  /** Sets the adapters alone, every one of them, from {@code values}; the base is untouched. */
+  public void setAdapters(Map<String, Tensor> values) {
+    assign(adapterParameters(), values, "an adapter");
+  }
+
+  /** {@code targets} from {@code values}: the same names, the same shapes. */
+  private void assign(Map<String, INDArray> targets, Map<String, Tensor> values, String what) {
     for (String name : values.keySet()) {
-      if (!params.containsKey(name)) {
-        throw new IllegalArgumentException("tensor '" + name + "' is not a parameter of this "
+      if (!targets.containsKey(name)) {
+        throw new IllegalArgumentException("tensor '" + name + "' is not " + what + " of this "
             + "model");
       }
     }
-    boolean anyAdapter = values.keySet().stream().anyMatch(Decoder::isAdapter);
-    for (Map.Entry<String, INDArray> e : params.entrySet()) {
+    for (Map.Entry<String, INDArray> e : targets.entrySet()) {
       Tensor t = values.get(e.getKey());
       if (t == null) {
-        if (!isAdapter(e.getKey()) || anyAdapter) {
-          throw new IllegalArgumentException("tensor '" + e.getKey() + "' is missing");
-        }
-        continue;
+        throw new IllegalArgumentException("tensor '" + e.getKey() + "' is missing");
       }
       if (!Arrays.equals(t.shape(), e.getValue().shape())) {
         throw new IllegalArgumentException("tensor '" + e.getKey() + "' has shape "
@@ -391,9 +395,10 @@ public final class Decoder {
     ph.put("loss_mask", Nd4j.createFromArray(flat(batch.lossMask(), n)));
     Random rng = dropoutSeed == null ? null
         : Nd4j.getRandomFactory().getNewRandomInstance(dropoutSeed);
+    Map<Integer, INDArray> ones = new HashMap<>();
     dropoutInputs.forEach((name, width) -> {
       if (rng == null) {
-        ph.put(name, Nd4j.ones(dt, n, width));
+        ph.put(name, ones.computeIfAbsent(width, w -> Nd4j.ones(dt, n, w)));
       } else {
         double keep = 1 - lora.dropout();
         ph.put(name, Nd4j.rand(0.0, 1.0, rng, n, width).lt(keep).castTo(dt)
@@ -458,8 +463,9 @@ public final class Decoder {
     }
     Map<String, INDArray> ph = feed(batch, dropoutSeed);
     List<String> wanted = new ArrayList<>(inputs);
+    Set<String> trainable = trainable();
     for (SDVariable v : sd.variables()) {
-      if (v.getVariableType() == VariableType.VARIABLE && (tables || isAdapter(v.name()))) {
+      if (v.getVariableType() == VariableType.VARIABLE && trainable.contains(v.name())) {
         wanted.add(v.name());
       }
     }

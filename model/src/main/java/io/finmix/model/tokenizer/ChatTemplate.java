@@ -11,6 +11,7 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import io.finmix.model.io.JsonFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -95,7 +96,7 @@ public final class ChatTemplate {
     if (!Files.isRegularFile(config)) {
       throw new IllegalArgumentException("tokenizer config " + config + " does not exist");
     }
-    JsonObject root = HfTokenizer.readJson(config);
+    JsonObject root = JsonFiles.read(config);
     String template = templateOf(root.get("chat_template"), config);
     Map<String, Object> tokens = new HashMap<>();
     for (String key : List.of("bos_token", "eos_token", "pad_token", "unk_token")) {

@@ -3,7 +3,7 @@ package io.finmix.model.tokenizer;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import io.finmix.model.io.JsonFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +55,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     }
     this.eosId = (int) eosIds[0];
     this.id = idOf(tokenizerJson, bytes);
-    this.vocabSize = vocabSize(parse(new String(bytes, StandardCharsets.UTF_8), tokenizerJson));
+    this.vocabSize = vocabSize(JsonFiles.parse(new String(bytes, StandardCharsets.UTF_8), tokenizerJson));
   }
 
   /**
@@ -81,7 +81,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
       throw new IllegalArgumentException("no end-of-sequence token given for " + tokenizerJson
           + " and no tokenizer_config.json beside it to read eos_token from");
     }
-    String eos = specialToken(readJson(config), "eos_token");
+    String eos = specialToken(JsonFiles.read(config), "eos_token");
     if (eos == null) {
       throw new IllegalArgumentException(config + " has no eos_token");
     }
@@ -121,21 +121,6 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
   }
 
   /** A JSON file that must hold an object; errors name the file. */
-  static JsonObject readJson(Path file) {
-    try {
-      return parse(Files.readString(file), file);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    }
-  }
-
-  private static JsonObject parse(String json, Path file) {
-    try {
-      return JsonParser.parseString(json).getAsJsonObject();
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(file + " is not a JSON object: " + e.getMessage(), e);
-    }
-  }
 
   @Override
   public String id() {

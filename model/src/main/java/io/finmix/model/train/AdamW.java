@@ -1,5 +1,7 @@
 package io.finmix.model.train;
 
+import io.finmix.model.io.NdTensors;
+import io.finmix.model.io.Safetensors.Tensor;
 import java.util.Map;
 import java.util.TreeMap;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -55,7 +57,22 @@ final class AdamW {
     return state;
   }
 
-  void restore(long steps, Map<String, INDArray> arrays) {
+  /**
+   * The state of a checkpoint: {@code steps} updates taken, the moments by name, each set
+   * beside its parameter in {@code params} (its dtype and shape).
+   */
+  void restore(long steps, Map<String, Tensor> moments, Map<String, INDArray> params) {
+    Map<String, INDArray> arrays = new TreeMap<>();
+    moments.forEach((name, tensor) -> {
+      String param = name.endsWith(V) ? name.substring(0, name.length() - V.length())
+          : name.endsWith(M) ? name.substring(0, name.length() - M.length()) : null;
+      INDArray p = param == null ? null : params.get(param);
+      if (p == null) {
+        throw new IllegalArgumentException("optimizer state '" + name + "' belongs to no "
+            + "parameter of the model");
+      }
+      arrays.put(name, NdTensors.array(tensor, p.dataType()).reshape(p.shape()));
+    });
     t = steps;
     state.clear();
     state.putAll(arrays);

@@ -3,10 +3,8 @@ package io.finmix.model.train;
 import io.finmix.model.config.LoraConfig;
 import io.finmix.model.io.Checkpoint;
 import io.finmix.model.io.NdTensors;
-import io.finmix.model.io.Safetensors.Tensor;
 import io.finmix.model.nn.Batch;
 import io.finmix.model.nn.Decoder;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -103,18 +101,8 @@ public final class Trainer {
         cfg.seed());
     model.setParameters(ck.parameters());
     Trainer t = new Trainer(model, cfg);
-    Map<String, INDArray> moments = new HashMap<>();
-    Map<String, INDArray> params = model.parameters();
-    for (Map.Entry<String, Tensor> e : ck.optimizer().entrySet()) {
-      String param = e.getKey().replaceFirst("\\.exp_avg(_sq)?$", "");
-      INDArray p = params.get(param);
-      if (p == null || param.equals(e.getKey())) {
-        throw new IllegalArgumentException("optimizer state '" + e.getKey() + "' belongs to no "
-            + "parameter of the checkpoint's model");
-      }
-      moments.put(e.getKey(), NdTensors.array(e.getValue(), p.dataType()).reshape(p.shape()));
-    }
-    t.adam.restore(Long.parseLong(ck.state().getOrDefault(OPTIMIZER_STEPS, "0")), moments);
+    t.adam.restore(Long.parseLong(ck.state().getOrDefault(OPTIMIZER_STEPS, "0")), ck.optimizer(),
+        model.parameters());
     t.step = ck.step();
     return t;
   }
