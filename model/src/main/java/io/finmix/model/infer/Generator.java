@@ -78,20 +78,14 @@ public final class Generator {
         width = Math.max(width, prompts.get(i).length + made.get(i).size());
       }
       int rows = open.size();
-      int[][] ids = new int[rows][width];
-      int[][] seg = new int[rows][width];
-      int[][] pos = new int[rows][width];
+      List<List<int[]>> batch = new ArrayList<>();
       int[] last = new int[rows];
       for (int r = 0; r < rows; r++) {
         int[] seq = sequence(prompts.get(open.get(r)), made.get(open.get(r)));
-        for (int t = 0; t < seq.length; t++) {
-          ids[r][t] = seq[t];
-          seg[r][t] = 1;
-          pos[r][t] = t;
-        }
+        batch.add(List.of(seq));
         last[r] = seq.length - 1;
       }
-      INDArray logits = model.logits(Batch.ofSequences(ids, new int[rows][width], seg, pos));
+      INDArray logits = model.logits(Batch.ofPackedExamples(batch, width));
       List<Integer> still = new ArrayList<>();
       for (int r = 0; r < rows; r++) {
         int i = open.get(r);

@@ -85,25 +85,13 @@ public final class Scorer {
     for (int from = 0; from < rows.size(); from += rowsPerPass) {
       List<List<Integer>> pass = rows.subList(from, Math.min(rows.size(), from + rowsPerPass));
       int n = pass.size();
-      int[][] ids = new int[n][rowLength];
-      int[][] mask = new int[n][rowLength];
-      int[][] seg = new int[n][rowLength];
-      int[][] pos = new int[n][rowLength];
-      for (int r = 0; r < n; r++) {
-        int at = 0;
-        int s = 1;
-        for (int k : pass.get(r)) {
-          int[] q = seqs.get(k);
-          for (int i = 0; i < q.length; i++, at++) {
-            ids[r][at] = q[i];
-            mask[r][at] = i >= q.length - answerLen.get(k) ? 1 : 0;
-            seg[r][at] = s;
-            pos[r][at] = i;
-          }
-          s++;
-        }
-      }
-      INDArray losses = model.tokenLosses(Batch.ofSequences(ids, mask, seg, pos));
+      List<List<int[]>> packed = pass.stream().map(row -> row.stream().map(seqs::get).toList())
+          .toList();
+      INDArray losses = model.tokenLosses(Batch.ofPackedExamples(packed, rowLength,
+          (row, example) -> {
+            int k = pass.get(row).get(example);
+            return seqs.get(k).length - answerLen.get(k);
+          }));
       for (int r = 0; r < n; r++) {
         int at = 0;
         for (int k : pass.get(r)) {

@@ -2,6 +2,7 @@ package io.finmix.model.nn;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntBinaryOperator;
 
 /**
  * A training batch of packed rows, all [rows, seq]: input ids, next-token labels, the loss mask
@@ -61,9 +62,17 @@ public record Batch(int[][] ids, int[][] labels, int[][] lossMask, int[][] segme
 
   /** Examples (token lists) packed into one row each, padded to {@code seqLen}; loss on all. */
   public static Batch ofPackedExamples(List<List<int[]>> rows, int seqLen) {
+    return ofPackedExamples(rows, seqLen, (row, example) -> 0);
+  }
+
+  /**
+   * Examples packed as {@link #ofPackedExamples(List, int)}, the loss on each example's tokens
+   * from index {@code lossFrom(row, example)} on (0: all; a prompt's length: the answer).
+   */
+  public static Batch ofPackedExamples(List<List<int[]>> rows, int seqLen, IntBinaryOperator lossFrom) {
     int n = rows.size();
     int[][] ids = new int[n][seqLen];
-    int[][] ones = new int[n][seqLen];
+    int[][] mask = new int[n][seqLen];
     int[][] seg = new int[n][seqLen];
     int[][] pos = new int[n][seqLen];
     for (int r = 0; r < n; r++) {
@@ -73,16 +82,17 @@ public record Batch(int[][] ids, int[][] labels, int[][] lossMask, int[][] segme
         if (k + example.length > seqLen) {
           throw new IllegalArgumentException("row " + r + " holds more than " + seqLen + " tokens");
         }
+        int from = lossFrom.applyAsInt(r, s - 1);
         for (int i = 0; i < example.length; i++, k++) {
           ids[r][k] = example[i];
-          ones[r][k] = 1;
+          mask[r][k] = i >= from ? 1 : 0;
           seg[r][k] = s;
           pos[r][k] = i;
         }
         s++;
       }
     }
-    return ofSequences(ids, ones, seg, pos);
+    return ofSequences(ids, mask, seg, pos);
   }
 
   @Override
