@@ -55,16 +55,15 @@ finmix_cluster_start() {
   finmix_check_java
   finmix_ensure_built
   mkdir -p "$dir/logs" "$dir/work" "$dir/spark-home/jars"
+  local cp jvm jar
+  cp="$(finmix_spark_classpath)"
+  jvm="$(finmix_jvm_options)"
   # Workers start executors from SPARK_HOME/jars: the build's Spark jars, linked
   rm -f "$dir/spark-home/jars/"*.jar
-  local jar
-  IFS=: read -r -a jars <<<"$(finmix_spark_classpath)"
+  IFS=: read -r -a jars <<<"$cp"
   for jar in "${jars[@]}"; do
     [[ "$jar" == *.jar ]] && ln -sf "$jar" "$dir/spark-home/jars/"
   done
-  local cp jvm
-  cp="$(finmix_spark_classpath)"
-  jvm="$(finmix_jvm_options)"
   # SPARK_SCALA_VERSION: without it the executor launcher looks for a Spark source build
   export SPARK_HOME="$dir/spark-home" SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP=127.0.0.1 \
     SPARK_WORKER_DIR="$dir/work"
