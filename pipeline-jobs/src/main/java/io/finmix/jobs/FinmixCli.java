@@ -11,6 +11,7 @@ import io.finmix.jobs.sample.SampleDataJob;
 import io.finmix.jobs.sql.SqlShellJob;
 import io.finmix.jobs.tokenize.TokenizeJob;
 import io.finmix.jobs.tokenize.TrainTokenizerJob;
+import io.finmix.jobs.train.TrainJob;
 import java.io.PrintWriter;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Spec;
         MixJob.class,
         TrainTokenizerJob.class,
         TokenizeJob.class,
+        TrainJob.class,
         SqlShellJob.class,
         CommandLine.HelpCommand.class
     },

@@ -25,10 +25,12 @@ import java.util.stream.Stream;
  * optimizer state ({@code optimizer.safetensors}), {@code state.json} (step, model config,
  * tokenizer reference, free-form training state) and {@code manifest.json}, the SHA-256 of each
  * of those files. It is written beside its final place and renamed into it, so a reader never
- * sees half a checkpoint; loading checks every file against the manifest first.
+ * sees half a checkpoint; loading checks every file against the manifest first. Serializable,
+ * so a training state can be broadcast to Spark executors as it is.
  */
 public record Checkpoint(long step, ModelConfig config, String tokenizer,
-    Map<String, Tensor> parameters, Map<String, Tensor> optimizer, Map<String, String> state) {
+    Map<String, Tensor> parameters, Map<String, Tensor> optimizer, Map<String, String> state)
+    implements java.io.Serializable {
 
   static final String MODEL = "model.safetensors";
   static final String OPTIMIZER = "optimizer.safetensors";

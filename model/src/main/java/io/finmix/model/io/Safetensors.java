@@ -53,8 +53,8 @@ public final class Safetensors {
     }
   }
 
-  /** A tensor: shape and values (row-major). */
-  public record Tensor(long[] shape, float[] data) {
+  /** A tensor: shape and values (row-major); serializable, so Spark can ship it. */
+  public record Tensor(long[] shape, float[] data) implements java.io.Serializable {
 
     public Tensor {
       long n = count(shape);

@@ -29,6 +29,12 @@ public record TrainConfig(double lr, double minLrRatio, int warmupSteps, long to
     return new TrainConfig(lr, 0.1, warmupSteps, totalSteps, 0.1, 0.9, 0.95, 1e-8, 1.0, seed);
   }
 
+  /** The same settings with another seed (data-parallel workers each draw their own dropout). */
+  public TrainConfig withSeed(long newSeed) {
+    return new TrainConfig(lr, minLrRatio, warmupSteps, totalSteps, weightDecay, beta1, beta2, eps,
+        clipNorm, newSeed);
+  }
+
   /** The learning rate of step {@code step} (0-based). */
   public double lrAt(long step) {
     if (step < warmupSteps) {

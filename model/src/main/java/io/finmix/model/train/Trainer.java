@@ -99,7 +99,29 @@ public final class Trainer {
     String spec = ck.state().get(LORA);
     Decoder model = new Decoder(ck.config(), spec == null ? null : LoraConfig.parse(spec),
         cfg.seed());
-    model.setParameters(ck.parameters());
+    return resume(ck, cfg, model);
+  }
+
+  /**
+   * As {@link #resume(Checkpoint, TrainConfig)}, into an existing {@code model} of the same
+   * config and adapters (a model kept across calls, as a Spark executor keeps one). With LoRA,
+   * a checkpoint holding the adapters alone sets just those: the model's base must already be
+   * the checkpoint's base.
+   */
+  public static Trainer resume(Checkpoint ck, TrainConfig cfg, Decoder model) {
+    if (!model.config().equals(ck.config())) {
+      throw new IllegalArgumentException("the model's config differs from the checkpoint's");
+    }
+    String spec = ck.state().get(LORA);
+    if (!java.util.Objects.equals(spec, model.lora() == null ? null : model.lora().spec())) {
+      throw new IllegalArgumentException("the model's adapters (" + model.lora()
+          + ") differ from the checkpoint's (" + spec + ")");
+    }
+    if (model.lora() != null && model.trainable().containsAll(ck.parameters().keySet())) {
+      model.setAdapters(ck.parameters());
+    } else {
+      model.setParameters(ck.parameters());
+    }
     Trainer t = new Trainer(model, cfg);
     t.adam.restore(Long.parseLong(ck.state().getOrDefault(OPTIMIZER_STEPS, "0")), ck.optimizer(),
         model.parameters());

@@ -1,0 +1,687 @@
+package io.finmix.jobs.train;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.ConfFiles;
+import io.finmix.jobs.core.FinmixConfig;
+import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.TableWriter;
+import io.finmix.jobs.core.UserError;
+import io.finmix.jobs.tokenize.TokenizeJob;
+import io.finmix.model.config.ModelConfig;
+import io.finmix.model.io.Checkpoint;
+import io.finmix.model.io.HfModel;
+import io.finmix.model.io.Safetensors;
+import io.finmix.model.io.Safetensors.Tensor;
+import io.finmix.model.nn.Decoder;
+import io.finmix.model.tokenizer.ExampleEncoder;
+import io.finmix.model.train.TrainConfig;
+import io.finmix.model.train.Trainer;
+import io.finmix.schemas.TableSchemas;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import scala.Tuple2;
+
+/**
+ * The train stage: fine-tunes a model of the {@code model} module on one recipe's {@code
+ * finmix.train.sequences}, data-parallel on Spark executors by {@link ParameterAveraging}, with
+ * checkpoints on the driver, {@code --resume}, and the run's row in {@code finmix.train.runs}
+ * and its steps in {@code finmix.train.metrics}.
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Fine-tunes a model on a recipe's packed sequences (finmix.train.sequences) on Spark "
+            + "executors: parameter averaging over data-parallel workers.",
+        "Output: checkpoints and training-stats.html under <train.output_dir>/<train run>, "
+            + "finmix.train.runs and finmix.train.metrics."
+    })
+public final class TrainJob extends StageCommand {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+
+  /** Keys of a checkpoint's training state that a resumed run must match. */
+  private static final List<String> RESUME_KEYS = List.of("recipe", "workers",
+      "batch_per_worker", "averaging_frequency", "seed", "total_steps", "tokenizer_id",
+      "seq_len");
+
+  @Option(names = "--recipe", paramLabel = "NAME", description = "The recipe (train.recipe).")
+  String recipe;
+
+  @Option(names = "--model", paramLabel = "PRESET", description = "A model preset (train.model).")
+  String model;
+
+  @Option(names = "--init", paramLabel = "DIR",
+      description = "Start from a finmix checkpoint or Hugging Face directory (train.init).")
+  String init;
+
+  @Option(names = "--lora", negatable = true,
+      description = "Train low-rank adapters only (train.lora.enabled).")
+  Boolean lora;
+
+  @Option(names = "--steps", paramLabel = "N",
+      description = "Optimizer steps; 0: --epochs passes (train.steps).")
+  Long steps;
+
+  @Option(names = "--epochs", paramLabel = "N", description = "Passes over the data (train.epochs).")
+  Integer epochs;
+
+  @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (train.lr).")
+  Double lr;
+
+  @Option(names = "--batch-per-worker", paramLabel = "N",
+      description = "Sequences per local step of each worker (train.batch_per_worker).")
+  Integer batchPerWorker;
+
+  @Option(names = "--workers", paramLabel = "N",
+      description = "Data-parallel workers; 0: Spark's default parallelism (train.workers).")
+  Integer workers;
+
+  @Option(names = "--averaging-frequency", paramLabel = "K",
+      description = "Local steps between averagings (train.averaging_frequency).")
+  Integer averagingFrequency;
+
+  @Option(names = "--checkpoint-every", paramLabel = "N",
+      description = "Steps between checkpoints (train.checkpoint_every).")
+  Integer checkpointEvery;
+
+  @Option(names = "--seed", paramLabel = "N", description = "train.seed")
+  Long seed;
+
+  @Option(names = "--name", paramLabel = "NAME",
+      description = "The training run's name (train.name).")
+  String name;
+
+  @Option(names = "--resume",
+      description = "Go on from the run's last good checkpoint, with the same data order; "
+          + "without it a run starts afresh and replaces an earlier run of the same name.")
+  boolean resume;
+
+  public static void main(String[] args) {
+    FinmixCli.exit(FinmixCli.execute(new TrainJob(), args));
+  }
+
+  @Override
+  protected Map<String, Object> flags() {
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("train.recipe", recipe);
+    f.put("train.model", model);
+    f.put("train.init", init);
+    f.put("train.lora.enabled", lora);
+    f.put("train.steps", steps);
+    f.put("train.epochs", epochs);
+    f.put("train.lr", lr);
+    f.put("train.batch_per_worker", batchPerWorker);
+    f.put("train.workers", workers);
+    f.put("train.averaging_frequency", averagingFrequency);
+    f.put("train.checkpoint_every", checkpointEvery);
+    f.put("train.seed", seed);
+    f.put("train.name", name);
+    return f;
+  }
+
+  @Override
+  public int run(FinmixConfig config) {
+    Result result = train(session(config, "train"), config, resume);
+    result.print(System.out);
+    return result.status().equals(FINISHED) ? 0 : FinmixCli.FAILURE;
+  }
+
+  static final String RUNNING = "running";
+  static final String FINISHED = "finished";
+  static final String FAILED = "failed";
+
+  /** How a run ended. */
+  public record Result(String trainRun, String status, long steps, long totalSteps,
+      double firstLoss, double lastLoss, Double validationLoss, double tokensPerSecond,
+      String checkpoint, String hfModel, Path dir, String message, double[] roundTimes) {
+
+    /** Tokens per second inside this session's training rounds (no data preparation). */
+    public double roundTokensPerSecond() {
+      return roundTimes[0] == 0 ? 0 : roundTimes[5] / roundTimes[0];
+    }
+
+    public void print(PrintStream out) {
+      if (!status.equals(FINISHED)) {
+        out.printf("train %s %s at step %d of %d: %s%n", trainRun, status, steps, totalSteps,
+            message);
+        out.printf("last good checkpoint: %s (finmix train --resume goes on from it)%n",
+            checkpoint == null ? "none" : checkpoint);
+      } else {
+        out.printf(Locale.ROOT, "train %s finished: %d steps, loss %.4f -> %.4f%s, %.0f tok/s%n",
+            trainRun, steps, firstLoss, lastLoss, validationLoss == null ? ""
+                : String.format(Locale.ROOT, ", validation loss %.4f", validationLoss),
+            tokensPerSecond);
+        out.println("checkpoint: " + checkpoint);
+        if (hfModel != null) {
+          out.println("hugging face model: " + hfModel);
+        }
+      }
+      double[] t = roundTimes;
+      if (t[0] > 0) {
+        out.printf(Locale.ROOT, "rounds: %.1f s, %.0f tok/s; local steps %.1f%%, broadcast "
+            + "%.1f%%, executor setup %.1f%%, averaging %.1f%%, other %.1f%%%n", t[0],
+            roundTokensPerSecond(), 100 * t[1] / t[0], 100 * t[2] / t[0], 100 * t[3] / t[0],
+            100 * t[4] / t[0], 100 * (t[0] - t[1] - t[2] - t[3] - t[4]) / t[0]);
+      }
+      out.println("training stats: " + dir.resolve(TrainingStats.FILE));
+      out.flush();
+    }
+  }
+
+  /** The run's fixed facts, shared by every row it writes. */
+  private record Run(String runId, String trainRun, TrainSettings s, String modelName,
+      String initName, ModelConfig modelConfig, long parameters, long trainable,
+      String tokenizerId, int seqLen, long snapshot, long trainSequences,
+      long validationSequences, int workers, long totalSteps, long stepsPerEpoch, Path dir,
+      Timestamp startedAt) {}
+
+  /** Trains as configured; a failed run is a result (status failed), not an exception. */
+  public static Result train(SparkSession spark, FinmixConfig config, boolean resume) {
+    long sessionStart = System.nanoTime();
+    TrainSettings s = TrainSettings.of(config);
+    String runId = config.runId();
+    ExampleEncoder.Spec spec = TokenizeJob.encoderSpec(config,
+        config.config().getString("tokenize.tokenizer"));
+    ExampleEncoder encoder = TokenizeJob.loadEncoder(spec, "tokenize.tokenizer");
+    String tokenizerId = encoder.id();
+    int vocab = encoder.tokenizer().vocabSize();
+    int seqLen = config.config().getInt("tokenize.seq_len");
+    String trainRun = s.trainRun();
+    Path dir = outputRoot(config, s).resolve(trainRun);
+    Path checkpoints = dir.resolve("checkpoints");
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+
+    Checkpoint resumed = null;
+    if (resume) {
+      Map<Long, Path> valid = Checkpoint.valid(checkpoints);
+      if (valid.isEmpty()) {
+        throw new UserError("--resume: training run '" + trainRun + "' has no good checkpoint "
+            + "under " + checkpoints + "; run without --resume to start it");
+      }
+      Path last = valid.get(((TreeMap<Long, Path>) valid).lastKey());
+      LOG.info("train {}: resuming from {}", trainRun, last);
+      resumed = Checkpoint.read(last);
+    } else {
+      deleteTree(dir);
+    }
+    spark.sparkContext().setJobDescription("train " + trainRun + ": read train.sequences");
+    long snapshot = resumed != null ? Long.parseLong(resumed.state().get("sequences_snapshot"))
+        : currentSnapshot(spark);
+    Dataset<Row> sequences = spark.sql("SELECT " + String.join(", ", PackedSequence.COLUMNS)
+        + " FROM " + TableSchemas.CATALOG + ".train.sequences VERSION AS OF " + snapshot)
+        .where(col("run_id").equalTo(runId).and(col("recipe").equalTo(s.recipe()))
+            .and(col("tokenizer_id").equalTo(tokenizerId)).and(col("seq_len").equalTo(seqLen)));
+    // unused columns dropped above; the filter is pushed into the Iceberg scan
+    Row counts = sequences.selectExpr("count(*)", "max(array_max(input_ids))").first();
+    if (counts.getLong(0) == 0) {
+      throw new UserError(noSequences(spark, runId, s.recipe(), tokenizerId, seqLen));
+    }
+    int maxId = counts.getInt(1);
+    double fraction = s.validationFraction();
+    JavaRDD<PackedSequence> all = sequences.javaRDD().map(PackedSequence::of);
+    JavaRDD<PackedSequence> trainRows = all.filter(q -> !PackedSequence.validation(q.index(),
+        fraction));
+    int workers = s.workers() > 0 ? s.workers() : sc.defaultParallelism();
+    JavaRDD<PackedSequence> validationRows = all
+        .filter(q -> PackedSequence.validation(q.index(), fraction))
+        .mapToPair(q -> new Tuple2<>((int) (q.index() % workers), q))
+        .partitionBy(new HashPartitioner(workers)).values()
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    long validationCount = validationRows.count();
+    long trainCount = counts.getLong(0) - validationCount;
+    long perStep = (long) workers * s.batchPerWorker();
+    long stepsPerEpoch = trainCount / perStep;
+    if (stepsPerEpoch == 0) {
+      throw new UserError("recipe '" + s.recipe() + "' has " + trainCount + " training "
+          + "sequences, fewer than one step needs (train.workers " + workers
+          + " x train.batch_per_worker " + s.batchPerWorker() + " = " + perStep + ")");
+    }
+    long totalSteps = s.steps() > 0 ? s.steps() : s.epochs() * stepsPerEpoch;
+    TrainConfig cfg;
+    try {
+      cfg = s.optimizer(totalSteps);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage(), e);
+    }
+
+    // the starting state: all parameters, and the moments (none for a fresh run)
+    Checkpoint start;
+    Map<String, String> facts = new TreeMap<>();
+    facts.put("recipe", s.recipe());
+    facts.put("workers", Integer.toString(workers));
+    facts.put("batch_per_worker", Integer.toString(s.batchPerWorker()));
+    facts.put("averaging_frequency", Integer.toString(s.averagingFrequency()));
+    facts.put("seed", Long.toString(s.seed()));
+    facts.put("total_steps", Long.toString(totalSteps));
+    facts.put("tokenizer_id", tokenizerId);
+    facts.put("seq_len", Integer.toString(seqLen));
+    String modelName;
+    String initName;
+    if (resumed != null) {
+      for (String k : RESUME_KEYS) {
+        String was = resumed.state().get(k);
+        if (!facts.get(k).equals(was)) {
+          throw new UserError("--resume: " + k + " is " + facts.get(k) + " now but " + was
+              + " in the checkpoint of '" + trainRun + "'; resume with the run's own settings"
+              + " (or start afresh without --resume)");
+        }
+      }
+      start = resumed;
+      modelName = resumed.state().get("model");
+      initName = resumed.state().get("init");
+    } else {
+      Decoder m = initialModel(s, vocab, seqLen);
+      modelName = s.init().isEmpty() ? s.model() : m.config().toJson().replaceAll("\\s+", "");
+      initName = s.init().isEmpty() ? "scratch" : Path.of(s.init()).toAbsolutePath().toString();
+      facts.put("model", modelName);
+      facts.put("init", initName);
+      facts.put("sequences_snapshot", Long.toString(snapshot));
+      facts.put("started_at", Long.toString(System.currentTimeMillis()));
+      facts.put("seconds", "0");
+      facts.put("tokens", "0");
+      facts.put("resumes", "0");
+      facts.put("first_loss", "NaN");
+      start = new Trainer(m, cfg).checkpoint(tokenizerId, facts);
+    }
+    if (maxId >= start.config().vocabSize()) {
+      throw new UserError("train.sequences of tokenizer " + tokenizerId + " hold token id "
+          + maxId + " but the model's vocabulary has " + start.config().vocabSize() + " tokens");
+    }
+    Map<String, Tensor> frozen = new TreeMap<>();
+    Map<String, Tensor> trainable = new TreeMap<>();
+    boolean adapters = start.state().containsKey("lora");
+    start.parameters().forEach((k, v) -> (adapters && !k.contains(".lora_") ? frozen : trainable)
+        .put(k, v));
+    long baseParameters = frozen.values().stream().mapToLong(t -> t.data().length).sum()
+        + (adapters ? 0 : trainable.values().stream().mapToLong(t -> t.data().length).sum());
+    long trainableParameters = trainable.values().stream().mapToLong(t -> t.data().length).sum();
+    Map<String, String> state = new TreeMap<>(start.state());
+    if (resumed != null) {
+      state.put("resumes", Long.toString(Long.parseLong(state.getOrDefault("resumes", "0")) + 1));
+    }
+    Checkpoint current = new Checkpoint(start.step(), start.config(), start.tokenizer(),
+        trainable, start.optimizer(), state);
+
+    Run run = new Run(runId, trainRun, s, modelName, initName, start.config(), baseParameters,
+        trainableParameters, tokenizerId, seqLen, snapshot, trainCount, validationCount, workers,
+        totalSteps, stepsPerEpoch, dir, new Timestamp(Long.parseLong(state.get("started_at"))));
+    double priorSeconds = Double.parseDouble(state.get("seconds"));
+    List<Row> metrics = new ArrayList<>();
+    if (resumed != null) {
+      metrics.addAll(TableWriter.runRows(spark, "train.metrics", runId)
+          .where(col("train_run").equalTo(trainRun).and(col("step").leq(resumed.step())))
+          .orderBy("step").collectAsList());
+    }
+    TrainingStats stats = new TrainingStats(trainRun, s, workers, trainableParameters);
+    String lastCheckpoint = resumed == null ? null : Checkpoint.valid(checkpoints).entrySet()
+        .stream().reduce((a, b) -> b).map(e -> e.getValue().toString()).orElse(null);
+    writeRun(spark, run, current, metrics, RUNNING, null, priorSeconds, lastCheckpoint, null);
+    LOG.info("train {}: {} {} ({} parameters, {} trainable) on {} of recipe {} ({} training "
+        + "sequences, {} held out), {} workers x {} sequences, {} steps ({} per epoch), "
+        + "averaging every {}", trainRun, initName.equals("scratch") ? "preset" : "init",
+        modelName.length() > 40 ? initName : modelName, baseParameters, trainableParameters,
+        tokenizerId, s.recipe(), trainCount, validationCount, workers, s.batchPerWorker(),
+        totalSteps, stepsPerEpoch, s.averagingFrequency());
+
+    ParameterAveraging pa = new ParameterAveraging(sc, trainRun + "@" + System.nanoTime(),
+        frozen, workers);
+    JavaRDD<PackedSequence[]> shards = null;
+    int shardsEpoch = -1;
+    long sessionSteps = 0;
+    Double lastValidation = null;
+    String failure = null;
+    try {
+      long step = current.step();
+      while (step < totalSteps) {
+        int epoch = (int) (step / stepsPerEpoch);
+        if (epoch != shardsEpoch) {
+          if (shards != null) {
+            shards.unpersist(false);
+          }
+          spark.sparkContext().setJobDescription("train " + trainRun + ": shuffle and shard "
+              + "epoch " + (epoch + 1) + " over " + workers + " workers");
+          shards = pa.shards(trainRows, s.seed(), epoch);
+          shardsEpoch = epoch;
+        }
+        int local = (int) (step % stepsPerEpoch);
+        long k = Math.min(s.averagingFrequency(), Math.min(stepsPerEpoch - local,
+            totalSteps - step));
+        k = Math.min(k, nextMultiple(step, s.checkpointEvery()) - step);
+        if (s.evalEvery() > 0) {
+          k = Math.min(k, nextMultiple(step, s.evalEvery()) - step);
+        }
+        spark.sparkContext().setJobDescription("train " + trainRun + ": steps " + (step + 1)
+            + "-" + (step + k) + " of " + totalSteps + " (" + k + " local steps on each of "
+            + workers + " workers, then averaging)");
+        ParameterAveraging.Round r = pa.round(shards, current, cfg, local, (int) k,
+            s.batchPerWorker());
+        if (r.failure() != null) {
+          failure = "non-finite loss in steps " + (step + 1) + "-" + (step + k) + ": "
+              + r.failure();
+          break;
+        }
+        long roundTokens = 0;
+        for (long t : r.tokens()) {
+          roundTokens += t;
+        }
+        double elapsed = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
+        for (int j = 0; j < k; j++) {
+          metrics.add(RowFactory.create(runId, trainRun, step + j + 1, epoch + 1, r.loss()[j],
+              r.gradNorm()[j], null, cfg.lrAt(step + j), r.tokens()[j],
+              roundTokens / r.wallSeconds(), elapsed));
+        }
+        Map<String, String> st = new TreeMap<>(r.state().state());
+        st.put("tokens", Long.toString(Long.parseLong(st.get("tokens")) + roundTokens));
+        if (step == 0) {
+          st.put("first_loss", Double.toString(r.loss()[0]));
+        }
+        current = withState(r.state(), st);
+        stats.add(step + 1, step + k, r, roundTokens);
+        step += k;
+        sessionSteps += k;
+        boolean checkpoint = step % s.checkpointEvery() == 0 || step == totalSteps;
+        boolean evaluate = s.evalEvery() > 0 ? step % s.evalEvery() == 0 || step == totalSteps
+            : checkpoint;
+        if (evaluate && validationCount > 0) {
+          spark.sparkContext().setJobDescription("train " + trainRun + ": validation loss "
+              + "after step " + step + " (" + validationCount + " held-out sequences)");
+          lastValidation = pa.validationLoss(validationRows, current, cfg, s.batchPerWorker());
+          Row last = metrics.remove(metrics.size() - 1);
+          metrics.add(withValidation(last, lastValidation));
+        }
+        progress(trainRun, step, totalSteps, epoch, stepsPerEpoch, r.loss()[(int) k - 1],
+            lastValidation, cfg.lrAt(step - 1), roundTokens / r.wallSeconds(),
+            (System.nanoTime() - sessionStart) / 1e9, sessionSteps);
+        if (checkpoint) {
+          spark.sparkContext().setJobDescription("train " + trainRun + ": checkpoint at step "
+              + step);
+          double seconds = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
+          st.put("seconds", Double.toString(seconds));
+          current = withState(current, st);
+          Path ck = checkpoints.resolve(String.format(Locale.ROOT, "step-%09d", step));
+          // the steps first, the checkpoint next: a resumed run finds every step up to its
+          // checkpoint in the table (and drops any after it)
+          writeMetrics(spark, run, metrics);
+          full(current, frozen).write(ck);
+          prune(checkpoints, s.keepCheckpoints());
+          lastCheckpoint = ck.toString();
+          stats.write(dir, metrics);
+          writeRunRow(spark, run, current, metrics, RUNNING, null, seconds, lastCheckpoint,
+              null);
+        }
+      }
+      double seconds = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
+      if (failure != null) {
+        LOG.error("train {}: {}", trainRun, failure);
+        writeRun(spark, run, current, metrics, FAILED, failure, seconds, lastCheckpoint, null);
+        return result(run, current, metrics, FAILED, lastValidation, lastCheckpoint, null,
+            failure, stats);
+      }
+      String hf = null;
+      if (s.exportHf()) {
+        spark.sparkContext().setJobDescription("train " + trainRun + ": export");
+        Path hfDir = dir.resolve("hf");
+        deleteTree(hfDir);
+        Decoder finalModel = ParameterAveraging.newModel(current, Map.of(), s.seed());
+        finalModel.setParameters(full(current, frozen).parameters());
+        HfModel.write(finalModel, hfDir, Safetensors.DType.F32);
+        if (finalModel.lora() != null) {
+          HfModel.writeAdapters(finalModel, dir.resolve("adapters"), hfDir.toString());
+        }
+        hf = hfDir.toString();
+      }
+      stats.write(dir, metrics);
+      writeRun(spark, run, current, metrics, FINISHED, null, seconds, lastCheckpoint, hf);
+      return result(run, current, metrics, FINISHED, lastValidation, lastCheckpoint, hf, null,
+          stats);
+    } catch (RuntimeException e) {
+      double seconds = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
+      try {
+        writeRun(spark, run, current, metrics, FAILED, String.valueOf(e.getMessage()), seconds,
+            lastCheckpoint, null);
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    } finally {
+      if (shards != null) {
+        shards.unpersist(false);
+      }
+      validationRows.unpersist(false);
+      pa.close();
+      spark.sparkContext().setJobDescription(null);
+    }
+  }
+
+  private static Result result(Run run, Checkpoint current, List<Row> metrics, String status,
+      Double validation, String checkpoint, String hf, String message, TrainingStats stats) {
+    double first = Double.parseDouble(current.state().get("first_loss"));
+    double last = metrics.isEmpty() ? Double.NaN : metrics.get(metrics.size() - 1).getDouble(4);
+    double seconds = Double.parseDouble(current.state().get("seconds"));
+    long tokens = Long.parseLong(current.state().get("tokens"));
+    return new Result(run.trainRun(), status, current.step(), run.totalSteps(), first, last,
+        validation, seconds > 0 ? tokens / seconds : 0, checkpoint, hf, run.dir(), message,
+        stats.totals());
+  }
+
+  /** A fresh model of the preset (vocabulary from the tokenizer), or one read from train.init. */
+  private static Decoder initialModel(TrainSettings s, int vocab, int seqLen) {
+    Decoder m;
+    if (s.init().isEmpty()) {
+      ModelConfig preset = preset(s.modelsFile(), s.model());
+      m = new Decoder(preset.withVocabSize(vocab), s.lora(), s.seed());
+    } else {
+      Path dir = Path.of(s.init());
+      try {
+        if (Files.exists(dir.resolve("manifest.json"))) {
+          Checkpoint ck = Checkpoint.read(dir);
+          m = new Decoder(ck.config(), s.lora(), s.seed());
+          Map<String, Tensor> base = new TreeMap<>(ck.parameters());
+          base.keySet().removeIf(n -> n.contains(".lora_"));
+          m.setParameters(base);
+        } else {
+          m = HfModel.read(dir, s.lora(), ModelConfig.DType.FLOAT, s.seed());
+        }
+      } catch (IllegalArgumentException | UncheckedIOException e) {
+        throw new UserError("train.init: " + e.getMessage(), e);
+      }
+    }
+    ModelConfig c = m.config();
+    if (c.positions() == ModelConfig.Positions.LEARNED && seqLen > c.maxSeqLen()) {
+      throw new UserError("tokenize.seq_len " + seqLen + " is longer than the model's "
+          + "max_seq_len " + c.maxSeqLen() + " (learned positions)");
+    }
+    return m;
+  }
+
+  /** A preset of the models file (a path, or a name under conf/). */
+  static ModelConfig preset(String modelsFile, String name) {
+    ConfFiles.ConfFile file = ConfFiles.find(modelsFile);
+    List<String> names = new ArrayList<>();
+    for (ConfFiles.Entry e : file.entries("models", "model preset", "models { name { ... } }")) {
+      if (e.name().equals(name)) {
+        try {
+          return ModelConfig.fromConfig(e.config(), e.where());
+        } catch (IllegalArgumentException ex) {
+          throw new UserError(ex.getMessage(), ex);
+        }
+      }
+      names.add(e.name());
+    }
+    throw new UserError("train.model: no preset '" + name + "' in " + file.description()
+        + " (presets: " + String.join(", ", names) + ")");
+  }
+
+  private static Path outputRoot(FinmixConfig config, TrainSettings s) {
+    if (!s.outputDir().isEmpty()) {
+      return Path.of(s.outputDir()).toAbsolutePath();
+    }
+    String runDir = config.runDir();
+    String scheme = new org.apache.hadoop.fs.Path(runDir).toUri().getScheme();
+    if (scheme != null && !scheme.equals("file")) {
+      throw new UserError("the warehouse " + config.warehouse() + " is not a local path: set "
+          + "train.output_dir to a directory on the driver for checkpoints");
+    }
+    return Path.of(runDir.replaceFirst("^file:", "")).resolve("train").toAbsolutePath();
+  }
+
+  private static long currentSnapshot(SparkSession spark) {
+    TableWriter.ensureTable(spark, "train.sequences");
+    try {
+      var table = org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark,
+          TableSchemas.CATALOG + ".train.sequences");
+      table.refresh();
+      if (table.currentSnapshot() == null) {
+        throw new UserError("finmix.train.sequences is empty: run `finmix tokenize` first");
+      }
+      return table.currentSnapshot().snapshotId();
+    } catch (org.apache.spark.sql.catalyst.parser.ParseException
+        | org.apache.spark.sql.catalyst.analysis.NoSuchTableException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String noSequences(SparkSession spark, String runId, String recipe,
+      String tokenizerId, int seqLen) {
+    List<String> have = new ArrayList<>();
+    for (Row r : TableWriter.runRows(spark, "train.sequences", runId)
+        .groupBy("recipe", "tokenizer_id", "seq_len").count().orderBy("recipe").collectAsList()) {
+      have.add(r.getString(0) + " (" + r.getString(1) + ", seq_len " + r.getInt(2) + ")");
+    }
+    return "no train.sequences for run " + runId + ", recipe '" + recipe + "', tokenizer "
+        + tokenizerId + ", seq_len " + seqLen + " (set train.recipe, tokenize.tokenizer and "
+        + "tokenize.seq_len to match `finmix tokenize`); run " + runId + " has "
+        + (have.isEmpty() ? "none" : String.join(", ", have));
+  }
+
+  private static long nextMultiple(long step, long every) {
+    return (step / every + 1) * every;
+  }
+
+  private static Checkpoint withState(Checkpoint c, Map<String, String> state) {
+    return new Checkpoint(c.step(), c.config(), c.tokenizer(), c.parameters(), c.optimizer(),
+        new TreeMap<>(state));
+  }
+
+  /** The state with the frozen parameters put back: a complete checkpoint. */
+  private static Checkpoint full(Checkpoint c, Map<String, Tensor> frozen) {
+    Map<String, Tensor> all = new TreeMap<>(frozen);
+    all.putAll(c.parameters());
+    return new Checkpoint(c.step(), c.config(), c.tokenizer(), all, c.optimizer(), c.state());
+  }
+
+  private static Row withValidation(Row r, double validation) {
+    Object[] v = new Object[r.length()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = r.get(i);
+    }
+    v[6] = Double.isNaN(validation) ? null : validation;
+    return RowFactory.create(v);
+  }
+
+  private static void progress(String trainRun, long step, long total, int epoch,
+      long stepsPerEpoch, double loss, Double validation, double lr, double tokensPerSecond,
+      double sessionSeconds, long sessionSteps) {
+    double eta = sessionSteps == 0 ? 0 : sessionSeconds / sessionSteps * (total - step);
+    LOG.info(String.format(Locale.ROOT, "train %s: step %d/%d (%.0f%%) epoch %d loss %.4f "
+        + "val %s lr %.2e %.0f tok/s ETA %s", trainRun, step, total, 100.0 * step / total,
+        epoch + 1, loss, validation == null ? "-" : String.format(Locale.ROOT, "%.4f",
+            validation), lr, tokensPerSecond, duration(eta)));
+  }
+
+  static String duration(double seconds) {
+    long s = Math.round(seconds);
+    return s >= 3600 ? String.format("%dh%02dm", s / 3600, s % 3600 / 60)
+        : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
+  }
+
+  /** Keeps the newest {@code keep} good checkpoints; removes older ones and unfinished writes. */
+  private static void prune(Path root, int keep) {
+    List<Path> good = new ArrayList<>(Checkpoint.valid(root).values());
+    for (int i = 0; i < good.size() - keep; i++) {
+      deleteTree(good.get(i));
+    }
+  }
+
+  static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + dir, e);
+    }
+  }
+
+  /** Replaces the run's steps in train.metrics, then its row in train.runs. */
+  private static void writeRun(SparkSession spark, Run run, Checkpoint current, List<Row> metrics,
+      String status, String message, double seconds, String checkpoint, String hf) {
+    writeMetrics(spark, run, metrics);
+    writeRunRow(spark, run, current, metrics, status, message, seconds, checkpoint, hf);
+  }
+
+  private static org.apache.spark.sql.Column rowsOf(Run run) {
+    return col("run_id").equalTo(run.runId()).and(col("train_run").equalTo(run.trainRun()));
+  }
+
+  private static void writeMetrics(SparkSession spark, Run run, List<Row> metrics) {
+    spark.sparkContext().setJobDescription("train " + run.trainRun() + ": write train.metrics");
+    TableWriter.overwrite(spark, "train.metrics", spark.createDataFrame(metrics,
+        TableSchemas.load("train.metrics").schema()), rowsOf(run));
+  }
+
+  private static void writeRunRow(SparkSession spark, Run run, Checkpoint current,
+      List<Row> metrics, String status, String message, double seconds, String checkpoint,
+      String hf) {
+    Double loss = metrics.isEmpty() ? null : metrics.get(metrics.size() - 1).getDouble(4);
+    Double validation = null;
+    for (Row m : metrics) {
+      validation = m.isNullAt(6) ? validation : Double.valueOf(m.getDouble(6));
+    }
+    Map<String, String> hyper = new TreeMap<>(run.s().asMap());
+    hyper.put("workers", Integer.toString(run.workers()));
+    hyper.put("total_steps", Long.toString(run.totalSteps()));
+    Row row = RowFactory.create(run.runId(), run.trainRun(), run.s().recipe(), run.modelName(),
+        run.initName(), run.s().lora() == null ? null : run.s().lora().spec(), run.parameters(),
+        run.trainable(), scala.collection.JavaConverters.mapAsScalaMap(hyper), run.tokenizerId(),
+        run.seqLen(), run.snapshot(), run.trainSequences(), run.validationSequences(),
+        run.workers(), run.totalSteps(), current.step(),
+        Long.parseLong(current.state().get("tokens")), loss, validation, status, message,
+        run.startedAt(), new Timestamp(System.currentTimeMillis()), seconds,
+        Integer.parseInt(current.state().getOrDefault("resumes", "0")), checkpoint, hf);
+    spark.sparkContext().setJobDescription("train " + run.trainRun() + ": write train.runs ("
+        + status + ")");
+    TableWriter.overwrite(spark, "train.runs", spark.createDataFrame(List.of(row),
+        TableSchemas.load("train.runs").schema()), rowsOf(run));
+  }
+}

@@ -1,0 +1,176 @@
+package io.finmix.jobs.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.finmix.jobs.Launcher;
+import io.finmix.jobs.SparkTestBase;
+import io.finmix.model.infer.Scorer;
+import io.finmix.model.io.Checkpoint;
+import io.finmix.model.nn.Decoder;
+import io.finmix.model.train.TrainConfig;
+import io.finmix.model.train.Trainer;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * {@code finmix train} on a real Spark standalone cluster on loopback (a Master and two Workers
+ * started by {@code bin/finmix cluster start}), submitted through SparkSubmit as users do: it
+ * trains, resumes after its driver is killed, and survives a Worker killed mid-run.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TrainClusterIT extends SparkTestBase {
+
+  private static final String RUN = "cluster-it";
+  private static final int PORT = 17077;
+  private static final String MASTER = "spark://127.0.0.1:" + PORT;
+  private static final Map<String, String> ENV = Map.of("FINMIX_WAREHOUSE", WAREHOUSE);
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    ProgressionSequences.write(SPARK, RUN, 240, 64);
+    Launcher.Result start = Launcher.run(ENV, "cluster", "start", "--workers", "2", "--cores",
+        "1", "--memory", "2g", "--port", String.valueOf(PORT));
+    assertThat(start.exitCode()).as(start.out() + start.err()).isZero();
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    Launcher.run(ENV, "cluster", "stop");
+  }
+
+  private static List<String> command(String name, String... more) {
+    List<String> c = new ArrayList<>(List.of(Launcher.HOME.resolve("bin/finmix").toString(),
+        "--master", MASTER, "--conf", "spark.executor.memory=1g", "train", "--warehouse",
+        WAREHOUSE, "--run-id", RUN, "--recipe", ProgressionSequences.RECIPE, "--model", "tiny",
+        "--name", name, "--workers", "2", "--batch-per-worker", "4", "--averaging-frequency",
+        "4", "--lr", "1e-2", "--steps", "48", "--checkpoint-every", "8", "--set",
+        "tokenize.tokenizer=bytes", "--set", "tokenize.seq_len=64", "--set",
+        "train.warmup_steps=4"));
+    c.addAll(List.of(more));
+    return c;
+  }
+
+  private static Launcher.Result train(String name, String... more) throws Exception {
+    List<String> c = command(name, more);
+    return Launcher.run(ENV, c.subList(1, c.size()).toArray(new String[0]));
+  }
+
+  private static Path checkpoints(String name) {
+    return Path.of(WAREHOUSE, "runs", RUN, "train", name, "checkpoints");
+  }
+
+  private static List<Row> metrics(String name) {
+    SPARK.sql("REFRESH TABLE finmix.train.metrics");
+    return sql("SELECT step, loss FROM finmix.train.metrics WHERE run_id = '%s' AND train_run = "
+        + "'%s' ORDER BY step", RUN, name);
+  }
+
+  private static Row run(String name) {
+    SPARK.sql("REFRESH TABLE finmix.train.runs");
+    return sql("SELECT status, steps, resumes, checkpoint, workers FROM finmix.train.runs WHERE "
+        + "run_id = '%s' AND train_run = '%s'", RUN, name).get(0);
+  }
+
+  /** Starts a training run as a process; returns once its checkpoint at {@code step} exists. */
+  private static Process startAndWaitForCheckpoint(String name, long step) throws Exception {
+    List<String> c = command(name);
+    ProcessBuilder pb = new ProcessBuilder(c).directory(Launcher.HOME.toFile())
+        .redirectErrorStream(true).redirectOutput(new File(WAREHOUSE, name + ".log"));
+    pb.environment().keySet().removeIf(k -> k.startsWith("FINMIX_"));
+    pb.environment().put("FINMIX_DRIVER_MEMORY", "2g");
+    Process p = pb.start();
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+    while (!Checkpoint.valid(checkpoints(name)).containsKey(step)) {
+      assertThat(p.isAlive()).as("train %s ended early: %s", name,
+          Files.readString(Path.of(WAREHOUSE, name + ".log"))).isTrue();
+      assertThat(System.nanoTime()).as("checkpoint %d of %s", step, name).isLessThan(deadline);
+      Thread.sleep(200);
+    }
+    return p;
+  }
+
+  @Test
+  @Order(1)
+  void trainsOnTheClusterAndTheCheckpointScores() throws Exception {
+    Launcher.Result r = train("whole");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains("train whole finished: 48 steps");
+    assertThat(r.err()).contains("train whole: step 48/48 (100%)", "tok/s", "ETA");
+    Row run = run("whole");
+    assertThat(run.getString(0)).isEqualTo("finished");
+    assertThat(run.getLong(1)).isEqualTo(48);
+    List<Row> steps = metrics("whole");
+    assertThat(steps).hasSize(48);
+    double first = steps.get(0).getDouble(1);
+    double last = steps.subList(43, 48).stream().mapToDouble(s -> s.getDouble(1)).average()
+        .orElseThrow();
+    assertThat(last).as("loss falls well below its start").isLessThan(first * 0.6);
+
+    Checkpoint ck = Checkpoint.read(Path.of(run.getString(3)));
+    Decoder model = Trainer.resume(ck, TrainConfig.of(1e-3, 0, 1, 1)).model();
+    Random rnd = new Random(3);
+    List<int[]> prompts = new ArrayList<>();
+    List<List<int[]>> candidates = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      int start = rnd.nextInt(ProgressionSequences.SPAN);
+      int stride = 1 + rnd.nextInt(3);
+      int[] prompt = new int[6];
+      for (int t = 0; t < 6; t++) {
+        prompt[t] = ProgressionSequences.term(start, stride, t);
+      }
+      prompts.add(prompt);
+      candidates.add(List.of(new int[] {ProgressionSequences.term(start, stride, 6)},
+          new int[] {ProgressionSequences.term(start + 11, stride, 6)}));
+    }
+    long right = new Scorer(model, 64, 8).score(prompts, candidates).stream()
+        .filter(s -> s.get(0).logLikelihood() > s.get(1).logLikelihood()).count();
+    assertThat(right).as("true next terms ranked first, of 20").isGreaterThanOrEqualTo(16);
+  }
+
+  @Test
+  @Order(2)
+  void aKilledDriverResumesFromItsCheckpointWithTheSameSteps() throws Exception {
+    Process p = startAndWaitForCheckpoint("killed", 16);
+    p.destroyForcibly().waitFor();
+    assertThat(run("killed").getString(0)).isEqualTo("running");
+    Launcher.Result resumed = train("killed", "--resume");
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    assertThat(resumed.err()).contains("resuming from");
+    Row run = run("killed");
+    assertThat(run.getString(0)).isEqualTo("finished");
+    assertThat(run.getLong(1)).isEqualTo(48);
+    assertThat(run.getInt(2)).isEqualTo(1);
+    // the same settings as "whole": the same data order, the same losses step by step
+    assertThat(metrics("killed")).hasSize(48).isEqualTo(metrics("whole"));
+  }
+
+  /** Last: the cluster has one Worker after it. */
+  @Test
+  @Order(3)
+  void aKilledWorkerDoesNotStopTheRun() throws Exception {
+    Process p = startAndWaitForCheckpoint("worker-lost", 8);
+    Path pidFile = Path.of(WAREHOUSE, "cluster", "worker-2.pid");
+    long pid = Long.parseLong(Files.readString(pidFile).trim());
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
+    String log = Files.readString(Path.of(WAREHOUSE, "worker-lost.log"));
+    assertThat(p.exitValue()).as(log).isZero();
+    Row run = run("worker-lost");
+    assertThat(run.getString(0)).isEqualTo("finished");
+    assertThat(run.getLong(1)).isEqualTo(48);
+    assertThat(metrics("worker-lost")).hasSize(48);
+  }
+}
