@@ -448,6 +448,24 @@ public final class Decoder {
     return compute(batch, dropoutSeed);
   }
 
+  private static final Object STDOUT = new Object();
+
+  /**
+   * SameDiff's createGradFunction prints a line per differentiated op ("Added differentiated op
+   * ...") to stdout, hundreds of lines where a command's results go; they are dropped.
+   */
+  private void createGradFunction(String[] inputs) {
+    synchronized (STDOUT) {
+      java.io.PrintStream out = System.out;
+      System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+      try {
+        sd.createGradFunction(inputs);
+      } finally {
+        System.setOut(out);
+      }
+    }
+  }
+
   private Gradients compute(Batch batch, Long dropoutSeed) {
     boolean tables = lora == null;
     List<String> inputs = new ArrayList<>();
@@ -458,7 +476,7 @@ public final class Decoder {
       }
     }
     if (!gradFunction) {
-      sd.createGradFunction(inputs.toArray(new String[0]));
+      createGradFunction(inputs.toArray(new String[0]));
       gradFunction = true;
     }
     Map<String, INDArray> ph = feed(batch, dropoutSeed);
