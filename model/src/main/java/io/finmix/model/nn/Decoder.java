@@ -124,7 +124,8 @@ public final class Decoder {
     return new TreeSet<>((lora == null ? parameters() : adapterParameters()).keySet());
   }
 
-  static boolean isAdapter(String name) {
+  /** Whether a parameter name is a LoRA adapter's ({@code ....lora_A.weight}, {@code lora_B}). */
+  public static boolean isAdapter(String name) {
     return name.endsWith(LORA_A) || name.endsWith(LORA_B);
   }
 

@@ -96,10 +96,13 @@ public final class Trainer {
    * on with {@code cfg}.
    */
   public static Trainer resume(Checkpoint ck, TrainConfig cfg) {
+    return resume(ck, cfg, newModel(ck, cfg.seed()));
+  }
+
+  /** A fresh model of checkpoint {@code ck}'s config and adapters; its weights are not set. */
+  public static Decoder newModel(Checkpoint ck, long seed) {
     String spec = ck.state().get(LORA);
-    Decoder model = new Decoder(ck.config(), spec == null ? null : LoraConfig.parse(spec),
-        cfg.seed());
-    return resume(ck, cfg, model);
+    return new Decoder(ck.config(), spec == null ? null : LoraConfig.parse(spec), seed);
   }
 
   /**
@@ -109,6 +112,20 @@ public final class Trainer {
    * the checkpoint's base.
    */
   public static Trainer resume(Checkpoint ck, TrainConfig cfg, Decoder model) {
+    loadWeights(ck, model);
+    Trainer t = new Trainer(model, cfg);
+    t.adam.restore(Long.parseLong(ck.state().getOrDefault(OPTIMIZER_STEPS, "0")), ck.optimizer(),
+        model.parameters());
+    t.step = ck.step();
+    return t;
+  }
+
+  /**
+   * Sets {@code model}'s weights from checkpoint {@code ck} (no optimizer state), checking
+   * that config and adapters match; with LoRA, a checkpoint holding the adapters alone sets
+   * just those.
+   */
+  public static void loadWeights(Checkpoint ck, Decoder model) {
     if (!model.config().equals(ck.config())) {
       throw new IllegalArgumentException("the model's config differs from the checkpoint's");
     }
@@ -122,10 +139,5 @@ public final class Trainer {
     } else {
       model.setParameters(ck.parameters());
     }
-    Trainer t = new Trainer(model, cfg);
-    t.adam.restore(Long.parseLong(ck.state().getOrDefault(OPTIMIZER_STEPS, "0")), ck.optimizer(),
-        model.parameters());
-    t.step = ck.step();
-    return t;
   }
 }

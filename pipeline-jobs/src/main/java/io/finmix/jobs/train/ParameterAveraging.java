@@ -202,10 +202,9 @@ final class ParameterAveraging {
     }
   }
 
+  /** A model of {@code like}'s config and adapters holding the frozen parameters. */
   static Decoder newModel(Checkpoint like, Map<String, Tensor> frozen, long seed) {
-    String spec = like.state().get("lora");
-    Decoder model = new Decoder(like.config(),
-        spec == null ? null : io.finmix.model.config.LoraConfig.parse(spec), seed);
+    Decoder model = Trainer.newModel(like, seed);
     if (!frozen.isEmpty()) {
       model.setParameters(frozen);
     }
@@ -304,7 +303,9 @@ final class ParameterAveraging {
    */
   double validationLoss(JavaRDD<PackedSequence> validation, Checkpoint state, TrainConfig cfg,
       int batch) {
-    Broadcast<byte[]> s = sc.broadcast(JavaBytes.of(state));
+    // the weights alone: a loss needs no optimizer moments
+    Broadcast<byte[]> s = sc.broadcast(JavaBytes.of(new Checkpoint(state.step(), state.config(),
+        state.tokenizer(), state.parameters(), Map.of(), state.state())));
     String key = runKey;
     Broadcast<byte[]> base = frozen;
     try {
@@ -319,7 +320,7 @@ final class ParameterAveraging {
         Decoder model = WorkerModels.borrow(key, () -> newModel(at,
             WorkerModels.frozen(key, base), cfg.seed()));
         try {
-          Trainer.resume(at, cfg, model);
+          Trainer.loadWeights(at, model);
           for (int from = 0; from < rows.size(); from += batch) {
             Batch b = PackedSequence.batch(rows.subList(from, Math.min(rows.size(),
                 from + batch)));

@@ -160,12 +160,8 @@ public final class TrainJob extends StageCommand {
   /** How a run ended. */
   public record Result(String trainRun, String status, long steps, long totalSteps,
       double firstLoss, double lastLoss, Double validationLoss, double tokensPerSecond,
-      String checkpoint, String hfModel, Path dir, String message, double[] roundTimes) {
-
-    /** Tokens per second inside this session's training rounds (no data preparation). */
-    public double roundTokensPerSecond() {
-      return roundTimes[0] == 0 ? 0 : roundTimes[5] / roundTimes[0];
-    }
+      String checkpoint, String hfModel, Path dir, String message,
+      TrainingStats.Totals rounds) {
 
     public void print(PrintStream out) {
       if (!status.equals(FINISHED)) {
@@ -183,12 +179,12 @@ public final class TrainJob extends StageCommand {
           out.println("hugging face model: " + hfModel);
         }
       }
-      double[] t = roundTimes;
-      if (t[0] > 0) {
+      TrainingStats.Totals t = rounds;
+      if (t.wall() > 0) {
         out.printf(Locale.ROOT, "rounds: %.1f s, %.0f tok/s; local steps %.1f%%, broadcast "
-            + "%.1f%%, executor setup %.1f%%, averaging %.1f%%, other %.1f%%%n", t[0],
-            roundTokensPerSecond(), 100 * t[1] / t[0], 100 * t[2] / t[0], 100 * t[3] / t[0],
-            100 * t[4] / t[0], 100 * (t[0] - t[1] - t[2] - t[3] - t[4]) / t[0]);
+            + "%.1f%%, executor setup %.1f%%, averaging %.1f%%, other %.1f%%%n", t.wall(),
+            t.tokensPerSecond(), t.percent(t.compute()), t.percent(t.broadcast()),
+            t.percent(t.setup()), t.percent(t.average()), t.percent(t.other()));
       }
       out.println("training stats: " + dir.resolve(TrainingStats.FILE));
       out.flush();
@@ -219,6 +215,7 @@ public final class TrainJob extends StageCommand {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
     Checkpoint resumed = null;
+    String lastCheckpoint = null;
     if (resume) {
       Map<Long, Path> valid = Checkpoint.valid(checkpoints);
       if (valid.isEmpty()) {
@@ -228,6 +225,7 @@ public final class TrainJob extends StageCommand {
       Path last = valid.get(((TreeMap<Long, Path>) valid).lastKey());
       LOG.info("train {}: resuming from {}", trainRun, last);
       resumed = Checkpoint.read(last);
+      lastCheckpoint = last.toString();
     } else {
       deleteTree(dir);
     }
@@ -316,11 +314,12 @@ public final class TrainJob extends StageCommand {
     }
     Map<String, Tensor> frozen = new TreeMap<>();
     Map<String, Tensor> trainable = new TreeMap<>();
-    boolean adapters = start.state().containsKey("lora");
-    start.parameters().forEach((k, v) -> (adapters && !k.contains(".lora_") ? frozen : trainable)
+    boolean adapters = start.parameters().keySet().stream().anyMatch(Decoder::isAdapter);
+    start.parameters().forEach((k, v) -> (adapters && !Decoder.isAdapter(k) ? frozen : trainable)
         .put(k, v));
-    long baseParameters = frozen.values().stream().mapToLong(t -> t.data().length).sum()
-        + (adapters ? 0 : trainable.values().stream().mapToLong(t -> t.data().length).sum());
+    long baseParameters = start.parameters().entrySet().stream()
+        .filter(e -> !Decoder.isAdapter(e.getKey())).mapToLong(e -> e.getValue().data().length)
+        .sum();
     long trainableParameters = trainable.values().stream().mapToLong(t -> t.data().length).sum();
     Map<String, String> state = new TreeMap<>(start.state());
     if (resumed != null) {
@@ -340,8 +339,6 @@ public final class TrainJob extends StageCommand {
           .orderBy("step").collectAsList());
     }
     TrainingStats stats = new TrainingStats(trainRun, s, workers, trainableParameters);
-    String lastCheckpoint = resumed == null ? null : Checkpoint.valid(checkpoints).entrySet()
-        .stream().reduce((a, b) -> b).map(e -> e.getValue().toString()).orElse(null);
     writeRun(spark, run, current, metrics, RUNNING, null, priorSeconds, lastCheckpoint, null);
     LOG.info("train {}: {} {} ({} parameters, {} trainable) on {} of recipe {} ({} training "
         + "sequences, {} held out), {} workers x {} sequences, {} steps ({} per epoch), "
@@ -387,10 +384,7 @@ public final class TrainJob extends StageCommand {
               + r.failure();
           break;
         }
-        long roundTokens = 0;
-        for (long t : r.tokens()) {
-          roundTokens += t;
-        }
+        long roundTokens = java.util.Arrays.stream(r.tokens()).sum();
         double elapsed = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
         for (int j = 0; j < k; j++) {
           metrics.add(RowFactory.create(runId, trainRun, step + j + 1, epoch + 1, r.loss()[j],
@@ -449,7 +443,7 @@ public final class TrainJob extends StageCommand {
         spark.sparkContext().setJobDescription("train " + trainRun + ": export");
         Path hfDir = dir.resolve("hf");
         deleteTree(hfDir);
-        Decoder finalModel = ParameterAveraging.newModel(current, Map.of(), s.seed());
+        Decoder finalModel = Trainer.newModel(current, s.seed());
         finalModel.setParameters(full(current, frozen).parameters());
         HfModel.write(finalModel, hfDir, Safetensors.DType.F32);
         if (finalModel.lora() != null) {
@@ -457,8 +451,8 @@ public final class TrainJob extends StageCommand {
         }
         hf = hfDir.toString();
       }
-      stats.write(dir, metrics);
-      writeRun(spark, run, current, metrics, FINISHED, null, seconds, lastCheckpoint, hf);
+      // the last step was a checkpoint: metrics and stats are written already
+      writeRunRow(spark, run, current, metrics, FINISHED, null, seconds, lastCheckpoint, hf);
       return result(run, current, metrics, FINISHED, lastValidation, lastCheckpoint, hf, null,
           stats);
     } catch (RuntimeException e) {
@@ -504,7 +498,7 @@ public final class TrainJob extends StageCommand {
           Checkpoint ck = Checkpoint.read(dir);
           m = new Decoder(ck.config(), s.lora(), s.seed());
           Map<String, Tensor> base = new TreeMap<>(ck.parameters());
-          base.keySet().removeIf(n -> n.contains(".lora_"));
+          base.keySet().removeIf(Decoder::isAdapter);
           m.setParameters(base);
         } else {
           m = HfModel.read(dir, s.lora(), ModelConfig.DType.FLOAT, s.seed());
@@ -668,7 +662,7 @@ public final class TrainJob extends StageCommand {
     for (Row m : metrics) {
       validation = m.isNullAt(6) ? validation : Double.valueOf(m.getDouble(6));
     }
-    Map<String, String> hyper = new TreeMap<>(run.s().asMap());
+    Map<String, String> hyper = new TreeMap<>(run.s().given());
     hyper.put("workers", Integer.toString(run.workers()));
     hyper.put("total_steps", Long.toString(run.totalSteps()));
     Row row = RowFactory.create(run.runId(), run.trainRun(), run.s().recipe(), run.modelName(),

@@ -15,13 +15,14 @@ import java.util.TreeMap;
  * The {@code train} section of the config, checked: every problem names its key.
  *
  * @param steps optimizer steps; 0: {@code epochs} passes over the training sequences
+ * @param given every key of the section as given, for train.runs.hyper_parameters
  */
 public record TrainSettings(String recipe, String name, String model, String modelsFile,
     String init, LoraConfig lora, double lr, double minLrRatio, int warmupSteps,
     double weightDecay, double beta1, double beta2, double clipNorm, long steps, int epochs,
     int batchPerWorker, int workers, int averagingFrequency, double validationFraction,
     int evalEvery, int checkpointEvery, int keepCheckpoints, boolean exportHf, String outputDir,
-    long seed) implements Serializable {
+    long seed, Map<String, String> given) implements Serializable {
 
   static TrainSettings of(FinmixConfig config) {
     Config c = config.config().getConfig("train");
@@ -46,9 +47,15 @@ public record TrainSettings(String recipe, String name, String model, String mod
         c.getInt("batch_per_worker"), c.getInt("workers"), c.getInt("averaging_frequency"),
         c.getDouble("validation_fraction"), c.getInt("eval_every"), c.getInt("checkpoint_every"),
         c.getInt("keep_checkpoints"), c.getBoolean("export_hf"), c.getString("output_dir").trim(),
-        c.getLong("seed"));
+        c.getLong("seed"), given(c));
     s.check();
     return s;
+  }
+
+  private static Map<String, String> given(Config c) {
+    Map<String, String> m = new TreeMap<>();
+    c.entrySet().forEach(e -> m.put(e.getKey(), String.valueOf(e.getValue().unwrapped())));
+    return m;
   }
 
   private void check() {
@@ -102,31 +109,5 @@ public record TrainSettings(String recipe, String name, String model, String mod
   TrainConfig optimizer(long totalSteps) {
     return new TrainConfig(lr, minLrRatio, warmupSteps, totalSteps, weightDecay, beta1, beta2,
         1e-8, clipNorm, seed);
-  }
-
-  /** The settings as train.runs records them (the keys of the config's train section). */
-  Map<String, String> asMap() {
-    Map<String, String> m = new TreeMap<>();
-    m.put("recipe", recipe);
-    m.put("model", model);
-    m.put("init", init);
-    m.put("lora", lora == null ? "" : lora.spec());
-    m.put("lr", Double.toString(lr));
-    m.put("min_lr_ratio", Double.toString(minLrRatio));
-    m.put("warmup_steps", Integer.toString(warmupSteps));
-    m.put("weight_decay", Double.toString(weightDecay));
-    m.put("beta1", Double.toString(beta1));
-    m.put("beta2", Double.toString(beta2));
-    m.put("clip_norm", Double.toString(clipNorm));
-    m.put("steps", Long.toString(steps));
-    m.put("epochs", Integer.toString(epochs));
-    m.put("batch_per_worker", Integer.toString(batchPerWorker));
-    m.put("workers", Integer.toString(workers));
-    m.put("averaging_frequency", Integer.toString(averagingFrequency));
-    m.put("validation_fraction", Double.toString(validationFraction));
-    m.put("eval_every", Integer.toString(evalEvery));
-    m.put("checkpoint_every", Integer.toString(checkpointEvery));
-    m.put("seed", Long.toString(seed));
-    return m;
   }
 }

@@ -40,24 +40,46 @@ final class TrainingStats {
         r.computeSeconds(), r.averageSeconds(), r.wallSeconds(), tokens));
   }
 
-  /** Totals over this session's rounds: wall, compute and each overhead, in seconds. */
-  double[] totals() {
-    double[] t = new double[6];
-    for (RoundStats r : rounds) {
-      t[0] += r.wall();
-      t[1] += r.compute();
-      t[2] += r.broadcast();
-      t[3] += r.setup();
-      t[4] += r.average();
-      t[5] += r.tokens();
+  /** This session's rounds summed: wall time, its parts (seconds) and tokens. */
+  record Totals(double wall, double compute, double broadcast, double setup, double average,
+      long tokens) {
+
+    /** What the named parts leave: scheduling, task serialisation, waiting. */
+    double other() {
+      return wall - compute - broadcast - setup - average;
     }
-    return t;
+
+    double tokensPerSecond() {
+      return wall == 0 ? 0 : tokens / wall;
+    }
+
+    /** A part's share of the wall time, in percent. */
+    double percent(double part) {
+      return wall == 0 ? 0 : 100 * part / wall;
+    }
+  }
+
+  Totals totals() {
+    double wall = 0;
+    double compute = 0;
+    double broadcast = 0;
+    double setup = 0;
+    double average = 0;
+    long tokens = 0;
+    for (RoundStats r : rounds) {
+      wall += r.wall();
+      compute += r.compute();
+      broadcast += r.broadcast();
+      setup += r.setup();
+      average += r.average();
+      tokens += r.tokens();
+    }
+    return new Totals(wall, compute, broadcast, setup, average, tokens);
   }
 
   /** Writes {@code dir/training-stats.html}: settings, time split, loss curve, rounds. */
   void write(Path dir, List<Row> metrics) {
-    double[] t = totals();
-    double other = t[0] - t[1] - t[2] - t[3] - t[4];
+    Totals t = totals();
     StringBuilder h = new StringBuilder();
     h.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>finmix training stats: ")
         .append(esc(trainRun)).append("</title>\n<style>body{font-family:sans-serif;margin:2em}"
@@ -76,14 +98,13 @@ final class TrainingStats {
     String[] names = {"local steps (slowest worker)", "broadcast of the state",
         "executor setup (state into the model)", "fetching and averaging on the driver",
         "scheduling, task serialisation, waiting"};
-    double[] values = {t[1], t[2], t[3], t[4], other};
+    double[] values = {t.compute(), t.broadcast(), t.setup(), t.average(), t.other()};
     for (int i = 0; i < names.length; i++) {
       h.append(String.format(Locale.ROOT, "<tr><td style=\"text-align:left\">%s</td><td>%.2f"
-          + "</td><td>%.1f%%</td></tr>%n", names[i], values[i], t[0] == 0 ? 0
-          : 100 * values[i] / t[0]));
+          + "</td><td>%.1f%%</td></tr>%n", names[i], values[i], t.percent(values[i])));
     }
     h.append(String.format(Locale.ROOT, "<tr><th style=\"text-align:left\">all rounds</th>"
-        + "<th>%.2f</th><th>%.0f tok/s</th></tr></table>%n", t[0], t[0] == 0 ? 0 : t[5] / t[0]));
+        + "<th>%.2f</th><th>%.0f tok/s</th></tr></table>%n", t.wall(), t.tokensPerSecond()));
     h.append("<h2>Loss</h2>\n").append(chart(metrics));
     h.append("<h2>Rounds</h2>\n<table><tr><th>steps</th><th>broadcast s</th><th>setup s</th>"
         + "<th>local steps s</th><th>averaging s</th><th>wall s</th><th>tok/s</th></tr>\n");

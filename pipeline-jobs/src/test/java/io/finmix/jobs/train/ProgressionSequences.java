@@ -3,6 +3,8 @@ package io.finmix.jobs.train;
 import static org.apache.spark.sql.functions.col;
 
 import io.finmix.jobs.core.TableWriter;
+import io.finmix.model.infer.Scorer;
+import io.finmix.model.nn.Decoder;
 import io.finmix.schemas.TableSchemas;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +28,34 @@ final class ProgressionSequences {
 
   static int term(int start, int stride, int t) {
     return 1 + (start + t * stride) % SPAN;
+  }
+
+  /**
+   * Of 20 seeded six-term prompts, how many times {@code model} gives the true next {@code
+   * length} terms a higher log-likelihood than those of the progression shifted by {@code shift}.
+   */
+  static long rankedFirst(Decoder model, int seqLen, long seed, int length, int shift) {
+    Random rnd = new Random(seed);
+    List<int[]> prompts = new ArrayList<>();
+    List<List<int[]>> candidates = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      int start = rnd.nextInt(SPAN);
+      int stride = 1 + rnd.nextInt(3);
+      int[] prompt = new int[6];
+      for (int t = 0; t < 6; t++) {
+        prompt[t] = term(start, stride, t);
+      }
+      int[] good = new int[length];
+      int[] bad = new int[length];
+      for (int t = 0; t < length; t++) {
+        good[t] = term(start, stride, 6 + t);
+        bad[t] = term(start + shift, stride, 6 + t);
+      }
+      prompts.add(prompt);
+      candidates.add(List.of(good, bad));
+    }
+    return new Scorer(model, seqLen, 8).score(prompts, candidates).stream()
+        .filter(s -> s.get(0).logLikelihood() > s.get(1).logLikelihood()).count();
   }
 
   static void write(SparkSession spark, String runId, int sequences, int seqLen) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.finmix.jobs.Launcher;
 import io.finmix.jobs.SparkTestBase;
-import io.finmix.model.infer.Scorer;
 import io.finmix.model.io.Checkpoint;
 import io.finmix.model.nn.Decoder;
 import io.finmix.model.train.TrainConfig;
@@ -15,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
@@ -121,23 +119,7 @@ class TrainClusterIT extends SparkTestBase {
 
     Checkpoint ck = Checkpoint.read(Path.of(run.getString(3)));
     Decoder model = Trainer.resume(ck, TrainConfig.of(1e-3, 0, 1, 1)).model();
-    Random rnd = new Random(3);
-    List<int[]> prompts = new ArrayList<>();
-    List<List<int[]>> candidates = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      int start = rnd.nextInt(ProgressionSequences.SPAN);
-      int stride = 1 + rnd.nextInt(3);
-      int[] prompt = new int[6];
-      for (int t = 0; t < 6; t++) {
-        prompt[t] = ProgressionSequences.term(start, stride, t);
-      }
-      prompts.add(prompt);
-      candidates.add(List.of(new int[] {ProgressionSequences.term(start, stride, 6)},
-          new int[] {ProgressionSequences.term(start + 11, stride, 6)}));
-    }
-    long right = new Scorer(model, 64, 8).score(prompts, candidates).stream()
-        .filter(s -> s.get(0).logLikelihood() > s.get(1).logLikelihood()).count();
-    assertThat(right).as("true next terms ranked first, of 20").isGreaterThanOrEqualTo(16);
+    assertThat(ProgressionSequences.rankedFirst(model, 64, 3, 1, 11)).as("true next terms ranked first, of 20").isGreaterThanOrEqualTo(16);
   }
 
   @Test

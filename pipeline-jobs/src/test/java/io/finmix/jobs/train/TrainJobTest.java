@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.finmix.jobs.CliRunner;
 import io.finmix.jobs.SparkTestBase;
 import io.finmix.jobs.core.TableWriter;
-import io.finmix.model.infer.Scorer;
 import io.finmix.model.io.Checkpoint;
 import io.finmix.model.io.HfModel;
 import io.finmix.model.io.Safetensors.Tensor;
@@ -18,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -33,7 +31,6 @@ class TrainJobTest extends SparkTestBase {
 
   private static final String RUN = "train-test";
   private static final int SEQ_LEN = 64;
-  private static final int SPAN = ProgressionSequences.SPAN;
   private static final String[] COMMON = {"--warehouse", WAREHOUSE, "--run-id", RUN,
       "--set", "tokenize.tokenizer=bytes", "--set", "tokenize.seq_len=" + SEQ_LEN};
   /** Options a test may give otherwise. */
@@ -44,10 +41,6 @@ class TrainJobTest extends SparkTestBase {
   @BeforeAll
   static void writeSequences() {
     ProgressionSequences.write(SPARK, RUN, 200, SEQ_LEN);
-  }
-
-  static int progression(int start, int stride, int t) {
-    return ProgressionSequences.term(start, stride, t);
   }
 
   private static CliRunner train(String... more) {
@@ -117,28 +110,7 @@ class TrainJobTest extends SparkTestBase {
     assertThat(c.step()).isEqualTo(40);
     assertThat(c.optimizer()).isNotEmpty();
     Decoder model = Trainer.resume(c, TrainConfig.of(1e-3, 0, 1, 1)).model();
-    Scorer scorer = new Scorer(model, SEQ_LEN, 8);
-    Random rnd = new Random(99);
-    int right = 0;
-    List<int[]> prompts = new ArrayList<>();
-    List<List<int[]>> candidates = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      int start = rnd.nextInt(SPAN);
-      int stride = 1 + rnd.nextInt(3);
-      int[] prompt = new int[6];
-      for (int t = 0; t < 6; t++) {
-        prompt[t] = progression(start, stride, t);
-      }
-      int[] good = {progression(start, stride, 6), progression(start, stride, 7)};
-      int[] bad = {progression(start + 17, stride, 6), progression(start + 17, stride, 7)};
-      prompts.add(prompt);
-      candidates.add(List.of(good, bad));
-    }
-    List<List<Scorer.Choice>> scores = scorer.score(prompts, candidates);
-    for (List<Scorer.Choice> s : scores) {
-      right += s.get(0).logLikelihood() > s.get(1).logLikelihood() ? 1 : 0;
-    }
-    assertThat(right).as("true continuations ranked first, of 20").isGreaterThanOrEqualTo(16);
+    assertThat(ProgressionSequences.rankedFirst(model, SEQ_LEN, 99, 2, 17)).as("true continuations ranked first, of 20").isGreaterThanOrEqualTo(16);
 
     // the Hugging Face export gives the same model
     Decoder hf = HfModel.read(Path.of(run.getString(9)), null,
