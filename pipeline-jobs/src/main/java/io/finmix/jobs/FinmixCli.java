@@ -2,8 +2,10 @@ package io.finmix.jobs;
 
 import com.typesafe.config.ConfigException;
 import io.finmix.jobs.core.UserError;
+import io.finmix.jobs.aggregate.AggregateJob;
 import io.finmix.jobs.decontaminate.DecontaminateJob;
 import io.finmix.jobs.dedup.DedupJob;
+import io.finmix.jobs.eval.EvaluateJob;
 import io.finmix.jobs.ingest.IngestJob;
 import io.finmix.jobs.mix.MixJob;
 import io.finmix.jobs.run.RunJob;
@@ -39,6 +41,8 @@ import picocli.CommandLine.Spec;
         TrainTokenizerJob.class,
         TokenizeJob.class,
         TrainJob.class,
+        EvaluateJob.class,
+        AggregateJob.class,
         SqlShellJob.class,
         CommandLine.HelpCommand.class
     },

@@ -22,7 +22,8 @@ public final class Trainer {
    *  before clipping, the learning rate, and the tokens of the batch (non-padding). */
   public record Step(long step, double loss, double gradNorm, double lr, long tokens) {}
 
-  static final String LORA = "lora";
+  /** The checkpoint state key of the adapters spec (absent: full fine-tuning). */
+  public static final String LORA = "lora";
   static final String OPTIMIZER_STEPS = "optimizer_steps";
 
   private final Decoder model;

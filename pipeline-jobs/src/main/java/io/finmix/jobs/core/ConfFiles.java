@@ -79,6 +79,38 @@ public final class ConfFiles {
         + (file.isAbsolute() ? "" : ", under " + confDirDescription()) + ")");
   }
 
+  /**
+   * The text of a non-HOCON file (a CSV): {@code nameOrPath} as a path, else under conf/; with
+   * where it came from, for error messages.
+   */
+  public static String[] text(String nameOrPath) {
+    try {
+      File file = new File(nameOrPath);
+      if (file.isFile()) {
+        return new String[] {java.nio.file.Files.readString(file.toPath()), file.getPath()};
+      }
+      String dir = System.getenv(CONF_DIR_ENV);
+      if (!file.isAbsolute() && dir != null && !dir.isEmpty()) {
+        File under = new File(dir, nameOrPath);
+        if (under.isFile()) {
+          return new String[] {java.nio.file.Files.readString(under.toPath()), under.getPath()};
+        }
+      } else if (!file.isAbsolute()) {
+        try (java.io.InputStream in = ConfFiles.class.getClassLoader()
+            .getResourceAsStream(JAR_DIR + nameOrPath)) {
+          if (in != null) {
+            return new String[] {new String(in.readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8), "jar:" + JAR_DIR + nameOrPath};
+          }
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new UserError("cannot read " + nameOrPath + ": " + e.getMessage(), e);
+    }
+    throw new UserError("file not found: " + nameOrPath + " (looked at that path"
+        + (new File(nameOrPath).isAbsolute() ? "" : ", under " + confDirDescription()) + ")");
+  }
+
   /** Parses a file that ships in conf/, such as {@code finmix.conf}; it must exist. */
   public static ConfFile shipped(String name) {
     ConfFile file = underConfDir(name);

@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.when;
 
 import io.finmix.jobs.dedup.MinHasher;
 import io.finmix.jobs.dedup.Shingles;
+import io.finmix.jobs.eval.Benchmarks;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;

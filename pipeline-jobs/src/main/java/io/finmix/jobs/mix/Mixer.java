@@ -15,7 +15,6 @@ import io.finmix.jobs.core.Indexed;
 import io.finmix.jobs.tokenize.TokenizeJob;
 import io.finmix.model.tokenizer.ExampleEncoder;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.function.MapFunction;
@@ -95,14 +94,9 @@ public final class Mixer {
         .select("comp", "record_id", "source", "task", "domain", "label", "instruction",
             "input", "output", "choices")
         .map((MapFunction<Row, Row>) r -> {
-          Map<String, String> fields = new HashMap<>();
-          fields.put("source", r.getString(2));
-          fields.put("task", r.getString(3));
-          fields.put("label", r.getString(5));
-          fields.put("instruction", r.isNullAt(6) ? "" : r.getString(6));
-          fields.put("input", r.isNullAt(7) ? "" : r.getString(7));
-          fields.put("output", r.isNullAt(8) ? "" : r.getString(8));
-          fields.put("choices", r.isNullAt(9) ? "" : String.join(", ", r.<String>getList(9)));
+          Map<String, String> fields = PromptTemplates.fields(r.getString(2), r.getString(3),
+              r.getString(5), r.getString(6), r.getString(7), r.getString(8),
+              r.isNullAt(9) ? null : r.<String>getList(9));
           PromptTemplates.Rendered p = templates.render(r.getString(1), seed, fields);
           int tokens = TokenizeJob.encode(encoder, p.prompt(), p.answer(),
               () -> "recipe '" + recipe.name() + "', record " + r.getString(1)).length();

@@ -97,12 +97,38 @@ public final class PromptTemplates implements Serializable {
     Template t = of(fields.get("task"));
     int variant = (int) Math.floorMod(Shingles.mix(seed ^ Shingles.hash64(recordId)),
         (long) t.instructions().size());
+    return render(t, variant, fields);
+  }
+
+  /**
+   * Renders one record with template {@code t} and its instruction variant {@code variant}
+   * (the last one when there are fewer): evaluation prompts a benchmark the same way each time.
+   */
+  public Rendered render(Template t, int variant, Map<String, String> fields) {
+    variant = Math.min(variant, t.instructions().size() - 1);
     Map<String, String> values = new TreeMap<>(fields);
     String instruction = fill(t.instructions().get(variant), values).strip();
     values.put("instruction", instruction);
     String prompt = fill(t.prompt(), values).strip().replaceAll("\n{3,}", "\n\n");
     String answer = fill(t.answer(), values);
     return new Rendered(prompt, answer, variant);
+  }
+
+  /**
+   * The placeholders' values for a record's columns, as every stage fills them ({@code choices}
+   * comma-separated; null text columns empty).
+   */
+  public static Map<String, String> fields(String source, String task, String label,
+      String instruction, String input, String output, List<String> choices) {
+    Map<String, String> fields = new TreeMap<>();
+    fields.put("source", source);
+    fields.put("task", task);
+    fields.put("label", label);
+    fields.put("instruction", instruction == null ? "" : instruction);
+    fields.put("input", input == null ? "" : input);
+    fields.put("output", output == null ? "" : output);
+    fields.put("choices", choices == null ? "" : String.join(", ", choices));
+    return fields;
   }
 
   /** {@code text} with each {@code {field}} replaced; {@code {{} and {@code }}} are braces. */

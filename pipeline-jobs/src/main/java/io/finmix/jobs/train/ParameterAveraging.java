@@ -1,5 +1,7 @@
 package io.finmix.jobs.train;
 
+import io.finmix.jobs.core.JavaBytes;
+import io.finmix.jobs.core.WorkerModels;
 import io.finmix.model.io.Checkpoint;
 import io.finmix.model.io.Safetensors.Tensor;
 import io.finmix.model.nn.Batch;

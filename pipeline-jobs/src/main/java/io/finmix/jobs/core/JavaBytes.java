@@ -1,4 +1,4 @@
-package io.finmix.jobs.train;
+package io.finmix.jobs.core;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -13,11 +13,11 @@ import java.io.UncheckedIOException;
  * records, and the model's state types are records; a byte array passes through any serializer,
  * and the time it takes is measured where it happens.
  */
-final class JavaBytes {
+public final class JavaBytes {
 
   private JavaBytes() {}
 
-  static byte[] of(Serializable value) {
+  public static byte[] of(Serializable value) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(value);
@@ -28,7 +28,7 @@ final class JavaBytes {
   }
 
   @SuppressWarnings("unchecked")
-  static <T> T read(byte[] bytes) {
+  public static <T> T read(byte[] bytes) {
     try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
       return (T) in.readObject();
     } catch (IOException e) {

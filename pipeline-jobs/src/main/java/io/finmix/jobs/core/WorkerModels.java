@@ -1,20 +1,21 @@
-package io.finmix.jobs.train;
+package io.finmix.jobs.core;
 
+import io.finmix.model.io.Safetensors.Tensor;
 import io.finmix.model.nn.Decoder;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import io.finmix.model.io.Safetensors.Tensor;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
- * The models an executor JVM keeps between rounds: building a SameDiff graph and its gradient
- * function costs far more than setting its weights, so each task borrows an idle model of its
- * run and gives it back. A model serves one task at a time (a Decoder is not thread-safe); a
- * JVM running two tasks at once holds two. Models of another run are dropped.
+ * The models an executor JVM keeps between tasks (training rounds, evaluation partitions):
+ * building a SameDiff graph and its gradient function costs far more than setting its weights,
+ * so each task borrows an idle model of its key (a training run, an architecture) and gives it
+ * back. A model serves one task at a time (a Decoder is not thread-safe); a JVM running two
+ * tasks at once holds two. Models of another key are dropped.
  */
-final class WorkerModels {
+public final class WorkerModels {
 
   private static String key;
   private static final Deque<Decoder> IDLE = new ArrayDeque<>();
@@ -24,7 +25,7 @@ final class WorkerModels {
   private WorkerModels() {}
 
   /** An idle model of run {@code runKey}, or a new one from {@code create}. */
-  static Decoder borrow(String runKey, Supplier<Decoder> create) {
+  public static Decoder borrow(String runKey, Supplier<Decoder> create) {
     synchronized (IDLE) {
       if (!runKey.equals(key)) {
         IDLE.clear();
@@ -39,7 +40,7 @@ final class WorkerModels {
   }
 
   /** The run's frozen parameters, deserialised once per JVM. */
-  static Map<String, Tensor> frozen(String runKey, Broadcast<byte[]> bytes) {
+  public static Map<String, Tensor> frozen(String runKey, Broadcast<byte[]> bytes) {
     synchronized (IDLE) {
       if (!runKey.equals(frozenKey)) {
         frozen = JavaBytes.read(bytes.value());
@@ -50,7 +51,7 @@ final class WorkerModels {
   }
 
   /** Gives a borrowed model back for the next task of the same run. */
-  static void giveBack(String runKey, Decoder model) {
+  public static void giveBack(String runKey, Decoder model) {
     synchronized (IDLE) {
       if (runKey.equals(key)) {
         IDLE.push(model);

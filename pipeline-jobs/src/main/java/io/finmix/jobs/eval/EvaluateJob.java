@@ -1,0 +1,373 @@
+package io.finmix.jobs.eval;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.sha2;
+import static org.apache.spark.sql.functions.concat_ws;
+
+import com.typesafe.config.Config;
+import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.FinmixConfig;
+import io.finmix.jobs.core.JavaBytes;
+import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.TableWriter;
+import io.finmix.jobs.core.UserError;
+import io.finmix.jobs.eval.Benchmarks.Benchmark;
+import io.finmix.jobs.mix.PromptTemplates;
+import io.finmix.jobs.tokenize.TokenizeJob;
+import io.finmix.model.io.Checkpoint;
+import io.finmix.model.tokenizer.ExampleEncoder;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code finmix evaluate}: scores trained checkpoints on the benchmarks' eval rows, distributed
+ * over Spark partitions (each loads the model once and scores its rows), into
+ * {@code finmix.eval.predictions}.
+ */
+@Command(
+    name = "evaluate",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Scores the run's trained models (finmix.train.runs) on the benchmarks of",
+        "conf/benchmarks.conf: rank classification (choice log-likelihoods, raw and per token)",
+        "and generation + parsing, on the valid and test rows of corpus.clean.",
+        "Output: finmix.eval.predictions (one row per eval row, checkpoint and mode)."
+    })
+public final class EvaluateJob extends StageCommand {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
+
+  @Option(names = "--benchmark", paramLabel = "NAME", split = ",",
+      description = "Only these benchmarks, comma-separated (evaluate.only).")
+  List<String> only;
+
+  @Option(names = "--train-run", paramLabel = "NAME", split = ",",
+      description = "Only these training runs, comma-separated (evaluate.train_runs); default: "
+          + "every finished run of the run id.")
+  List<String> trainRuns;
+
+  @Option(names = "--checkpoints", paramLabel = "last|all",
+      description = "Each run's last checkpoint, or every kept one (evaluate.checkpoints).")
+  String checkpoints;
+
+  @Option(names = "--max-rows", paramLabel = "N",
+      description = "At most N eval rows per benchmark and split; 0: all (evaluate.max_rows).")
+  Integer maxRows;
+
+  @Option(names = "--batch-size", paramLabel = "N",
+      description = "Rows per forward pass or generation batch (evaluate.batch_size).")
+  Integer batchSize;
+
+  public static void main(String[] args) {
+    FinmixCli.exit(FinmixCli.execute(new EvaluateJob(), args));
+  }
+
+  @Override
+  protected Map<String, Object> flags() {
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("evaluate.only", only);
+    f.put("evaluate.train_runs", trainRuns);
+    f.put("evaluate.checkpoints", checkpoints);
+    f.put("evaluate.max_rows", maxRows);
+    f.put("evaluate.batch_size", batchSize);
+    return f;
+  }
+
+  @Override
+  public int run(FinmixConfig config) {
+    evaluate(session(config, "evaluate"), config).print(System.out);
+    return 0;
+  }
+
+  /** What was scored: rows per training run, checkpoint, benchmark and mode, and accuracy. */
+  public record Result(String runId, List<String> lines, double seconds, long rows) {
+
+    public void print(PrintStream out) {
+      out.printf(Locale.ROOT, "evaluate %s: %d predictions in %.1f s%n", runId, rows, seconds);
+      lines.forEach(l -> out.println("  " + l));
+      out.println("table: finmix.eval.predictions; next: finmix aggregate --run-id " + runId);
+    }
+  }
+
+  /** The training run to evaluate: its name, checkpoints to score, and sequence settings. */
+  record RunToScore(String trainRun, String tokenizerId, int seqLen, Map<Long, Path> checkpoints) {}
+
+  public static Result evaluate(SparkSession spark, FinmixConfig config) {
+    long started = System.nanoTime();
+    String runId = config.runId();
+    Config c = config.config().getConfig("evaluate");
+    String which = c.getString("checkpoints");
+    if (!which.equals("last") && !which.equals("all")) {
+      throw new UserError("evaluate.checkpoints: '" + which + "' is not last or all");
+    }
+    int batch = c.getInt("batch_size");
+    if (batch < 1) {
+      throw new UserError("evaluate.batch_size: " + batch + " must be at least 1");
+    }
+    List<RunToScore> runs = runsToScore(spark, runId, c.getStringList("train_runs"),
+        which.equals("all"));
+    Dataset<Row> clean = TableWriter.runRows(spark, "corpus.clean", runId);
+    List<Benchmark> benchmarks = benchmarksOfRun(clean, config, c);
+
+    ExampleEncoder.Spec spec = TokenizeJob.encoderSpec(config,
+        config.config().getString("tokenize.tokenizer"));
+    ExampleEncoder encoder = TokenizeJob.loadEncoder(spec, "tokenize.tokenizer");
+    for (RunToScore r : runs) {
+      if (!r.tokenizerId().equals(encoder.id())) {
+        throw new UserError("training run '" + r.trainRun() + "' was trained with tokenizer "
+            + r.tokenizerId() + ", but tokenize.tokenizer is " + encoder.id() + ": set "
+            + "tokenize.tokenizer (and tokenize.format) as the run was trained");
+      }
+    }
+    PromptTemplates templates = PromptTemplates.load(config.config().getString("mix.prompts"));
+    Map<String, Benchmark> byName = new TreeMap<>();
+    benchmarks.forEach(b -> byName.put(b.name(), b));
+    Map<String, String> demos = demonstrations(clean, benchmarks, templates);
+
+    int workers = c.getInt("workers") > 0 ? c.getInt("workers")
+        : spark.sparkContext().defaultParallelism();
+    spark.sparkContext().setJobDescription("evaluate: select the eval rows");
+    Dataset<Row> rows = evalRows(clean, benchmarks)
+        .repartition(workers, col("record_id"))
+        .sortWithinPartitions("benchmark", "split", "record_id")
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    List<String> lines = new ArrayList<>();
+    long total = 0;
+    try {
+      long evalRows = rows.count();
+      LOG.info("evaluate {}: {} eval rows of {} benchmarks, {} training runs, {} partitions",
+          runId, evalRows, benchmarks.size(), runs.size(), workers);
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      int done = 0;
+      int toScore = runs.stream().mapToInt(r -> r.checkpoints().size()).sum();
+      for (RunToScore r : runs) {
+        Dataset<Row> predictions = null;
+        for (Map.Entry<Long, Path> ck : r.checkpoints().entrySet()) {
+          long t0 = System.nanoTime();
+          Checkpoint full = readCheckpoint(ck.getValue());
+          Broadcast<byte[]> bytes = jsc.broadcast(JavaBytes.of(new Checkpoint(full.step(),
+              full.config(), full.tokenizer(), full.parameters(), Map.of(), full.state())));
+          BenchmarkScorer scorer = new BenchmarkScorer(byName, demos, templates, spec,
+              r.seqLen(), batch, runId, r.trainRun(), ck.getKey(), ck.getValue().toString(),
+              bytes);
+          spark.sparkContext().setJobDescription("evaluate " + r.trainRun() + " step "
+              + ck.getKey());
+          Dataset<Row> scored = rows.mapPartitions(
+              (MapPartitionsFunction<Row, Row>) scorer::score,
+              Encoders.row(BenchmarkScorer.schema())).persist(StorageLevel.MEMORY_AND_DISK());
+          long n = scored.count();
+          bytes.unpersist();
+          done++;
+          double s = (System.nanoTime() - t0) / 1e9;
+          total += n;
+          LOG.info(String.format(Locale.ROOT, "evaluate %s: %d/%d %s step %d: %d predictions "
+              + "in %.1f s (%.1f eval rows/s)", runId, done, toScore, r.trainRun(), ck.getKey(),
+              n, s, evalRows / s));
+          predictions = predictions == null ? scored : predictions.unionByName(scored);
+        }
+        spark.sparkContext().setJobDescription("evaluate " + r.trainRun()
+            + ": write finmix.eval.predictions");
+        TableWriter.overwrite(spark, "eval.predictions", predictions,
+            col("run_id").equalTo(runId).and(col("train_run").equalTo(r.trainRun()))
+                .and(col("benchmark").isin(byName.keySet().toArray())));
+        for (Row s : predictions.groupBy("step", "benchmark", "mode")
+            .agg(org.apache.spark.sql.functions.count(lit(1)),
+                org.apache.spark.sql.functions.avg(col("correct").cast("double")),
+                org.apache.spark.sql.functions.avg(col("prediction").isNull().cast("double")))
+            .orderBy("step", "benchmark", "mode").collectAsList()) {
+          lines.add(String.format(Locale.ROOT, "%s step %d %-14s %-9s n=%-5d correct %.3f "
+              + "missing %.3f", r.trainRun(), s.getLong(0), s.getString(1), s.getString(2),
+              s.getLong(3), s.getDouble(4), s.getDouble(5)));
+        }
+        predictions.unpersist();
+      }
+    } finally {
+      rows.unpersist();
+    }
+    return new Result(runId, lines, (System.nanoTime() - started) / 1e9, total);
+  }
+
+  private static Checkpoint readCheckpoint(Path dir) {
+    try {
+      return Checkpoint.read(dir);
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new UserError("cannot evaluate checkpoint " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The finished training runs of the run (or the named ones) and their checkpoints. */
+  static List<RunToScore> runsToScore(SparkSession spark, String runId, List<String> named,
+      boolean all) {
+    List<Row> rows = TableWriter.runRows(spark, "train.runs", runId)
+        .select("train_run", "status", "checkpoint", "tokenizer_id", "seq_len")
+        .orderBy("train_run").collectAsList();
+    Map<String, Row> byName = new TreeMap<>();
+    rows.forEach(r -> byName.put(r.getString(0), r));
+    for (String n : named) {
+      if (!byName.containsKey(n)) {
+        throw new UserError("evaluate.train_runs: no training run '" + n + "' in run " + runId
+            + " (runs: " + byName.keySet() + ")");
+      }
+    }
+    List<RunToScore> out = new ArrayList<>();
+    for (Row r : rows) {
+      String name = r.getString(0);
+      if (!named.isEmpty() && !named.contains(name)) {
+        continue;
+      }
+      if (!r.getString(1).equals("finished")) {
+        if (!named.isEmpty()) {
+          throw new UserError("training run '" + name + "' is " + r.getString(1)
+              + ", not finished: finish it (finmix train --resume) before evaluating it");
+        }
+        LOG.info("evaluate: training run {} skipped: {}", name, r.getString(1));
+        continue;
+      }
+      Path last = Path.of(r.getString(2));
+      Map<Long, Path> cks = new TreeMap<>();
+      if (all) {
+        cks.putAll(Checkpoint.valid(last.getParent()));
+      }
+      if (cks.isEmpty()) {
+        cks.put(readStep(last), last);
+      }
+      out.add(new RunToScore(name, r.getString(3), r.getInt(4), cks));
+    }
+    if (out.isEmpty()) {
+      throw new UserError("no finished training runs to evaluate in run " + runId
+          + (rows.isEmpty() ? " (finmix.train.runs has none: run finmix train first)"
+              : " (runs: " + byName.keySet() + ")"));
+    }
+    return out;
+  }
+
+  private static long readStep(Path checkpoint) {
+    try {
+      return io.finmix.model.io.JsonFiles.read(checkpoint.resolve("state.json")).get("step")
+          .getAsLong();
+    } catch (RuntimeException e) {
+      throw new UserError("cannot evaluate checkpoint " + checkpoint + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The configured benchmarks whose source has rows in the run (and in evaluate.only). */
+  static List<Benchmark> benchmarksOfRun(Dataset<Row> clean, FinmixConfig config, Config c) {
+    String file = c.getString("benchmarks");
+    List<String> only = c.getStringList("only");
+    int maxRows = c.getInt("max_rows");
+    List<Benchmark> all = Benchmarks.load(file);
+    TreeSet<String> known = new TreeSet<>();
+    all.forEach(b -> known.add(b.name()));
+    for (String o : only) {
+      if (!known.contains(o)) {
+        throw new UserError("evaluate.only: no benchmark '" + o + "' in " + file + " (known: "
+            + known + ")");
+      }
+    }
+    TreeSet<String> sources = new TreeSet<>();
+    clean.where(col("split").isin("valid", "test")).select("source").distinct()
+        .collectAsList().forEach(r -> sources.add(r.getString(0)));
+    List<Benchmark> out = new ArrayList<>();
+    for (Benchmark b : all) {
+      if (!only.isEmpty() && !only.contains(b.name())) {
+        continue;
+      }
+      if (!sources.contains(b.source())) {
+        LOG.info("evaluate: benchmark {} skipped: source {} has no eval rows in this run",
+            b.name(), b.source());
+        continue;
+      }
+      out.add(maxRows < 0 ? b : new Benchmark(b.name(), b.source(), b.splits(), b.kind(),
+          b.template(), b.instructionVariant(), b.choices(), b.modes(), b.metrics(),
+          b.primaryMetric(), b.targetRecipe(), b.kShot(), b.shotSeed(), b.maxNewTokens(),
+          b.stop(), maxRows));
+    }
+    if (out.isEmpty()) {
+      throw new UserError("none of the benchmarks in " + file + (only.isEmpty() ? ""
+          : " named by evaluate.only") + " has eval rows in this run (sources with valid or "
+          + "test rows: " + sources + ")");
+    }
+    return out;
+  }
+
+  /**
+   * The benchmarks' eval rows ({@link BenchmarkScorer#COLUMNS}); with max_rows, the first rows
+   * of each split in the order of a hash of record_id (the same subset in every run).
+   */
+  static Dataset<Row> evalRows(Dataset<Row> clean, List<Benchmark> benchmarks) {
+    Dataset<Row> out = null;
+    for (Benchmark b : benchmarks) {
+      Dataset<Row> one = clean.where(col("source").equalTo(b.source())
+              .and(col("split").isin(b.splits().toArray())))
+          .withColumn("benchmark", lit(b.name()));
+      if (b.maxRows() > 0) {
+        one = one.withColumn("pick", row_number().over(Window.partitionBy("split")
+                .orderBy(sha2(col("record_id"), 256), col("record_id"))))
+            .where(col("pick").leq(b.maxRows()));
+      }
+      one = one.select(java.util.Arrays.stream(BenchmarkScorer.COLUMNS).map(one::col)
+          .toArray(org.apache.spark.sql.Column[]::new));
+      out = out == null ? one : out.unionByName(one);
+    }
+    return out;
+  }
+
+  /**
+   * The k-shot prefix of each benchmark with k_shot > 0: k train rows of its source, first in
+   * the order of a hash of shot_seed and record_id, each rendered as prompt and answer.
+   */
+  static Map<String, String> demonstrations(Dataset<Row> clean, List<Benchmark> benchmarks,
+      PromptTemplates templates) {
+    Map<String, String> out = new TreeMap<>();
+    for (Benchmark b : benchmarks) {
+      if (b.kShot() == 0) {
+        continue;
+      }
+      List<Row> shots = clean.where(col("source").equalTo(b.source())
+              .and(col("split").equalTo("train")))
+          .orderBy(sha2(concat_ws(":", lit(Long.toString(b.shotSeed())), col("record_id")), 256),
+              col("record_id"))
+          .limit(b.kShot())
+          .select("source", "task", "label", "instruction", "input", "output", "choices")
+          .collectAsList();
+      if (shots.size() < b.kShot()) {
+        throw new UserError("benchmark " + b.name() + ": k_shot = " + b.kShot() + " but source "
+            + b.source() + " has " + shots.size() + " train rows");
+      }
+      StringBuilder prefix = new StringBuilder();
+      for (Row r : shots) {
+        List<String> choices = !b.choices().isEmpty() ? b.choices()
+            : r.isNullAt(6) ? List.of() : r.getList(6);
+        String task = b.template().isEmpty() ? r.getString(1) : b.template();
+        PromptTemplates.Rendered p = templates.render(templates.of(task), b.instructionVariant(),
+            PromptTemplates.fields(r.getString(0), task, r.getString(2), r.getString(3),
+                r.getString(4), r.getString(5), choices));
+        prefix.append(p.prompt()).append(p.answer()).append("\n\n");
+      }
+      out.put(b.name(), prefix.toString());
+    }
+    return out;
+  }
+}

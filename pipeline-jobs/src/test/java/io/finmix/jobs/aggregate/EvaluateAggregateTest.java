@@ -1,0 +1,212 @@
+package io.finmix.jobs.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.finmix.jobs.CliRunner;
+import io.finmix.jobs.SparkTestBase;
+import io.finmix.jobs.core.TableWriter;
+import io.finmix.jobs.eval.EvaluateJob;
+import io.finmix.jobs.mix.MixJob;
+import io.finmix.jobs.tokenize.TokenizeJob;
+import io.finmix.jobs.train.TrainJob;
+import io.finmix.schemas.TableSchemas;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import scala.collection.JavaConverters;
+import scala.collection.immutable.Map$;
+
+/**
+ * evaluate + aggregate end to end on tiny models trained here: a learnable two-class
+ * "sentiment" source (the word up or down decides) and a numeric source, mixed into a
+ * target-only recipe and a cocktail, each trained with two seeds, packed with bytes.
+ */
+class EvaluateAggregateTest extends SparkTestBase {
+
+  private static final String RUN = "eval-test";
+  private static Path benchmarks;
+  private static List<String> common;
+
+  @BeforeAll
+  static void trainFourRuns() throws Exception {
+    List<Row> rows = new ArrayList<>();
+    String[] companies = {"Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne",
+        "Wonka", "Tyrell", "Cyberdyne", "Soylent", "Aperture"};
+    for (int i = 0; i < 288; i++) {
+      boolean up = (i * 7 + i / 5) % 2 == 0;
+      String split = i < 240 ? "train" : i < 264 ? "valid" : "test";
+      String label = up ? "positive" : "negative";
+      rows.add(record("s" + i, "toysent", "sentiment", split, null,
+          companies[i % companies.length] + ": " + (up ? "up " : "down ").repeat(4 + i % 3),
+          label, label, List.of("negative", "positive")));
+    }
+    for (int i = 0; i < 76; i++) {
+      String split = i < 60 ? "train" : i < 68 ? "valid" : "test";
+      int a = 1 + i % 5;
+      int b = 2 + i % 4;
+      rows.add(record("n" + i, "toynum", "numeric_qa", split, "What is " + a + " plus " + b + "?",
+          "", Integer.toString(a + b), Integer.toString(a + b), null));
+    }
+    TableWriter.overwrite(SPARK, "corpus.clean", SPARK.createDataFrame(rows,
+        TableSchemas.load("corpus.clean").schema()), functions.col("run_id").equalTo(RUN));
+
+    Path dir = Files.createTempDirectory(Path.of(WAREHOUSE), "eval-conf");
+    Path recipes = dir.resolve("recipes.conf");
+    Files.writeString(recipes, """
+        recipes {
+          target-only-toy { components = [{ name = s, select { source = toysent } }] }
+          "toy+num" {
+            max_epochs = 2
+            components = [{ name = s, select { source = toysent } },
+                          { name = n, select { source = toynum } }]
+          }
+        }
+        """);
+    benchmarks = dir.resolve("benchmarks.conf");
+    Files.writeString(benchmarks, """
+        benchmarks {
+          toysent { source = toysent, splits = [valid, test], choices = [negative, positive],
+                    target_recipe = target-only-toy }
+          toynum  { source = toynum, splits = [valid, test], kind = numeric, max_new_tokens = 3,
+                    target_recipe = target-only-toy, k_shot = 1 }
+        }
+        """);
+    common = List.of("--warehouse", WAREHOUSE, "--run-id", RUN, "--set",
+        "tokenize.tokenizer=bytes", "--set", "tokenize.seq_len=256", "--set",
+        "mix.recipes=" + recipes, "--set", "evaluate.benchmarks=" + benchmarks, "--set",
+        "aggregate.resamples=200");
+    assertThat(run(new MixJob()).exitCode()).isZero();
+    assertThat(run(new TokenizeJob()).exitCode()).isZero();
+    for (String recipe : List.of("target-only-toy", "toy+num")) {
+      for (String seed : List.of("1", "2")) {
+        CliRunner r = run(new TrainJob(), "--recipe", recipe, "--seed", seed, "--model", "tiny",
+            "--steps", "40", "--checkpoint-every", "20", "--workers", "2",
+            "--batch-per-worker", "4", "--lr", "1e-2", "--averaging-frequency", "4", "--set",
+            "train.warmup_steps=4");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+      }
+    }
+  }
+
+  private static Row record(String id, String source, String task, String split,
+      String instruction, String input, String output, String label, List<String> choices) {
+    return RowFactory.create(id, source, task, "finance", split, instruction, input, output,
+        choices == null ? null : JavaConverters.asScalaBuffer(choices).toSeq(), label,
+        Map$.MODULE$.empty(), "test", 0, "file:/fixture/" + source, 0L, 0, id, RUN);
+  }
+
+  private static CliRunner run(Object command, String... more) {
+    List<String> args = new ArrayList<>(common);
+    args.addAll(List.of(more));
+    return CliRunner.run(command, args.toArray(new String[0]));
+  }
+
+  @Test
+  void evaluatesAggregatesAndReports() throws Exception {
+    CliRunner evaluated = run(new EvaluateJob(), "--checkpoints", "all");
+    assertThat(evaluated.exitCode()).as(evaluated.err()).isZero();
+
+    // every run x checkpoint x row x mode: toysent 48 rows x 3 modes, toynum 16 rows x 1
+    assertThat(count("SELECT count(*) FROM finmix.eval.predictions WHERE run_id = '%s'", RUN))
+        .isEqualTo(4 * 2 * (48 * 3 + 16));
+    Row rank = sql("SELECT count(*), sum(CAST(correct AS INT)), min(size(choices)), "
+        + "min(k_shot), count(DISTINCT record_id, prompt_hash) FROM finmix.eval.predictions WHERE run_id = "
+        + "'%s' AND benchmark = 'toysent' AND mode = 'rank_raw' AND step = 40", RUN).get(0);
+    assertThat(rank.getLong(0)).isEqualTo(4 * 48);
+    // the word up or down decides: trained models rank the right label first
+    assertThat(rank.getLong(1)).isGreaterThan(4 * 48 * 8 / 10);
+    assertThat(rank.getInt(2)).isEqualTo(2);
+    assertThat(rank.getInt(3)).isZero();
+    assertThat(rank.getLong(4)).isEqualTo(48); // the same prompt for a row in every run
+    // generation: an unparsable output is missing (null), never a default class
+    assertThat(count("SELECT count(*) FROM finmix.eval.predictions WHERE run_id = '%s' AND mode = "
+        + "'generate' AND prediction IS NULL AND correct", RUN)).isZero();
+    assertThat(sql("SELECT DISTINCT k_shot, choices IS NULL FROM finmix.eval.predictions WHERE "
+        + "run_id = '%s' AND benchmark = 'toynum'", RUN)).containsExactly(RowFactory.create(1,
+        true));
+
+    CliRunner aggregated = run(new AggregateJob());
+    assertThat(aggregated.exitCode()).as(aggregated.err()).isZero();
+    List<Row> scores = sql("SELECT train_run, step, benchmark, split, mode, metric, value, "
+        + "ci_low, ci_high, n, selected, selected_by FROM finmix.eval.scores WHERE run_id = '%s'"
+        + " ORDER BY train_run, step, benchmark, split, mode, metric", RUN);
+    // 4 runs x 2 steps x (toysent: 2 splits x 3 modes x 5 metrics + toynum: 2 x 1 x 2)
+    assertThat(scores).hasSize(4 * 2 * (2 * 3 * 5 + 2 * 2));
+    for (Row s : scores) {
+      assertThat(s.getLong(9)).isEqualTo(s.getString(2).equals("toysent") ? 24 : 8);
+      if (!s.isNullAt(7)) {
+        assertThat(s.getDouble(7)).isLessThanOrEqualTo(s.getDouble(6));
+        assertThat(s.getDouble(8)).isGreaterThanOrEqualTo(s.getDouble(6));
+      }
+      assertThat(s.getString(11)).isEqualTo("valid");
+    }
+    // one checkpoint per training run and mode, chosen on valid rows
+    assertThat(sql("SELECT train_run, mode, count(DISTINCT step) FROM finmix.eval.scores WHERE "
+        + "run_id = '%s' AND selected GROUP BY 1, 2", RUN))
+        .hasSize(4 * 3).allSatisfy(r -> assertThat(r.getLong(2)).isEqualTo(1));
+
+    List<Row> comparisons = sql("SELECT benchmark, split, mode, metric, recipe, "
+        + "baseline_recipe, size(seeds), n, delta, ci_low, ci_high, p_value FROM "
+        + "finmix.eval.comparisons WHERE run_id = '%s'", RUN);
+    assertThat(comparisons).isNotEmpty().allSatisfy(c -> {
+      assertThat(c.getString(4)).isEqualTo("toy+num");
+      assertThat(c.getString(5)).isEqualTo("target-only-toy");
+      assertThat(c.getInt(6)).isEqualTo(2);
+      if (!c.isNullAt(11)) {
+        assertThat(c.getDouble(11)).isBetween(0.0, 1.0);
+        assertThat(c.getDouble(9)).isLessThanOrEqualTo(c.getDouble(10));
+      }
+    });
+    List<Row> board = sql("SELECT benchmark, mode, recipe, seeds, valid_rank, test_value, "
+        + "test_ci_low, test_ci_high, selected_on, reported_split FROM finmix.eval.leaderboard "
+        + "WHERE run_id = '%s' ORDER BY benchmark, mode, valid_rank", RUN);
+    assertThat(board).hasSize(2 * 4); // 2 recipes x (toysent 3 modes + toynum 1)
+    assertThat(board).allSatisfy(b -> {
+      assertThat(b.getInt(3)).isEqualTo(2);
+      assertThat(b.getInt(4)).isBetween(1, 2);
+      assertThat(b.getString(8)).isEqualTo("valid");
+      assertThat(b.getString(9)).isEqualTo("test");
+    });
+    assertThat(count("SELECT count(*) FROM finmix.eval.cocktail_effect WHERE run_id = '%s'", RUN))
+        .isEqualTo(4);
+    assertThat(count("SELECT count(*) FROM finmix.eval.reference_scores WHERE citation LIKE "
+        + "'%%BloombergGPT%%'")).isGreaterThan(0);
+
+    // the report: PNGs exist, are not empty, and the HTML shows each of them
+    Path report = Path.of(WAREHOUSE, "runs", RUN, "report", "eval");
+    String html = Files.readString(report.resolve("report.html"));
+    Matcher img = Pattern.compile("<img src=\"([^\"]+\\.png)\"").matcher(html);
+    List<String> pngs = new ArrayList<>();
+    while (img.find()) {
+      pngs.add(img.group(1));
+    }
+    assertThat(pngs).contains("scores-1.png", "cocktail-effect-1.png", "loss.png");
+    for (String png : pngs) {
+      assertThat(javax.imageio.ImageIO.read(report.resolve(png).toFile()).getWidth())
+          .isGreaterThanOrEqualTo(640);
+    }
+    assertThat(html).contains("toy+num", "target-only-toy", "test rows");
+
+    // the same predictions and seed: the same numbers, to the bit
+    List<Row> before = sql("SELECT * FROM finmix.eval.comparisons WHERE run_id = '%s' ORDER BY "
+        + "benchmark, split, mode, metric", RUN);
+    assertThat(run(new AggregateJob()).exitCode()).isZero();
+    assertThat(sql("SELECT * FROM finmix.eval.comparisons WHERE run_id = '%s' ORDER BY "
+        + "benchmark, split, mode, metric", RUN)).isEqualTo(before);
+  }
+
+  @Test
+  void badBenchmarkNamesAreUserErrors() {
+    CliRunner r = run(new EvaluateJob(), "--benchmark", "nope");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("no benchmark 'nope'", "toysent");
+  }
+}

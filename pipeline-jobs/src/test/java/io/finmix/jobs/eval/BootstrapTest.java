@@ -1,0 +1,211 @@
+package io.finmix.jobs.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.ToDoubleFunction;
+import org.junit.jupiter.api.Test;
+
+class BootstrapTest {
+
+  private static double[] values(int n, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    double[] x = new double[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = random.nextDouble() * 10;
+    }
+    return x;
+  }
+
+  private static ToDoubleFunction<int[]> mean(double[] x) {
+    return rows -> {
+      double sum = 0;
+      for (int r : rows) {
+        sum += x[r];
+      }
+      return sum / rows.length;
+    };
+  }
+
+  /** Accuracy outcomes with the given rows correct. */
+  private static Outcomes correctWhere(boolean[] correct) {
+    String[] gold = new String[correct.length];
+    String[] predicted = new String[correct.length];
+    for (int i = 0; i < correct.length; i++) {
+      gold[i] = "a";
+      predicted[i] = correct[i] ? "a" : "b";
+    }
+    return new Outcomes(gold, predicted, correct, List.of("a", "b"));
+  }
+
+  @Test
+  void sameSeedGivesBitIdenticalResults() {
+    double[] x = values(150, 7);
+    Bootstrap.Interval a = Bootstrap.interval(x.length, mean(x), 500, 42, 0.95);
+    Bootstrap.Interval b = Bootstrap.interval(x.length, mean(x), 500, 42, 0.95);
+    // Records compare doubles bit for bit (Double.compare semantics).
+    assertThat(a).isEqualTo(b);
+    assertThat(Double.doubleToRawLongBits(a.low())).isEqualTo(Double.doubleToRawLongBits(b.low()));
+
+    double[] y = values(150, 8);
+    ToDoubleFunction<int[]> diff =
+        rows -> mean(x).applyAsDouble(rows) - mean(y).applyAsDouble(rows);
+    assertThat(Bootstrap.paired(x.length, diff, 500, 42, 0.9))
+        .isEqualTo(Bootstrap.paired(x.length, diff, 500, 42, 0.9));
+  }
+
+  @Test
+  void differentSeedsGiveDifferentBounds() {
+    double[] x = values(150, 7);
+    Bootstrap.Interval a = Bootstrap.interval(x.length, mean(x), 500, 1, 0.95);
+    Bootstrap.Interval b = Bootstrap.interval(x.length, mean(x), 500, 2, 0.95);
+    assertThat(a.value()).isEqualTo(b.value());
+    assertThat(a.low()).isNotEqualTo(b.low());
+    assertThat(a.high()).isNotEqualTo(b.high());
+  }
+
+  @Test
+  void intervalOfAMeanContainsItsValue() {
+    double[] x = values(200, 3);
+    Bootstrap.Interval ci = Bootstrap.interval(x.length, mean(x), 1000, 11, 0.95);
+    double mean = mean(x).applyAsDouble(Metric.identity(x.length));
+    assertThat(ci.value()).isEqualTo(mean);
+    assertThat(ci.low()).isLessThan(ci.value());
+    assertThat(ci.high()).isGreaterThan(ci.value());
+    // Uniform(0, 10) has sd 10/sqrt(12) = 2.89, so the 95% half-width is about
+    // 1.96 * 2.89 / sqrt(200) = 0.40.
+    assertThat(ci.high() - ci.low()).isBetween(0.6, 1.0);
+  }
+
+  @Test
+  void metricIntervalOverOutcomes() {
+    boolean[] correct = new boolean[100];
+    for (int i = 0; i < 70; i++) {
+      correct[i] = true;
+    }
+    Outcomes o = correctWhere(correct);
+    Bootstrap.Interval ci =
+        Bootstrap.interval(o.size(), rows -> Metric.ACCURACY.compute(o, rows), 400, 5, 0.95);
+    assertThat(ci.value()).isEqualTo(0.7);
+    assertThat(ci.low()).isBetween(0.55, 0.7);
+    assertThat(ci.high()).isBetween(0.7, 0.85);
+  }
+
+  @Test
+  void identicalSystemsHaveDeltaZeroAndPValueOne() {
+    boolean[] correct = new boolean[50];
+    for (int i = 0; i < 50; i += 3) {
+      correct[i] = true;
+    }
+    Outcomes a = correctWhere(correct);
+    Outcomes b = correctWhere(correct.clone());
+    Bootstrap.Delta d = Bootstrap.paired(50,
+        rows -> Metric.ACCURACY.compute(a, rows) - Metric.ACCURACY.compute(b, rows), 300, 9, 0.95);
+    assertThat(d.delta()).isZero();
+    assertThat(d.low()).isZero();
+    assertThat(d.high()).isZero();
+    assertThat(d.pValue()).isEqualTo(1.0);
+  }
+
+  @Test
+  void aClearlyBetterSystemHasAPositiveIntervalAndSmallPValue() {
+    int n = 200;
+    boolean[] good = new boolean[n];
+    boolean[] coin = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      good[i] = i % 10 != 0; // 90%
+      coin[i] = i % 2 == 0; // 50%
+    }
+    Outcomes a = correctWhere(good);
+    Outcomes b = correctWhere(coin);
+    Bootstrap.Delta d = Bootstrap.paired(n,
+        rows -> Metric.ACCURACY.compute(a, rows) - Metric.ACCURACY.compute(b, rows), 1000, 17,
+        0.95);
+    assertThat(d.delta()).isCloseTo(0.4, within(1e-12));
+    assertThat(d.low()).isGreaterThan(0);
+    assertThat(d.high()).isGreaterThan(d.low());
+    assertThat(d.pValue()).isLessThan(0.01);
+
+    // Swapped, the difference and its interval flip sign; the test is just as sure.
+    Bootstrap.Delta swapped = Bootstrap.paired(n,
+        rows -> Metric.ACCURACY.compute(b, rows) - Metric.ACCURACY.compute(a, rows), 1000, 17,
+        0.95);
+    assertThat(swapped.delta()).isCloseTo(-0.4, within(1e-12));
+    assertThat(swapped.high()).isLessThan(0);
+    assertThat(swapped.pValue()).isEqualTo(d.pValue());
+  }
+
+  @Test
+  void nanResamplesAreIgnored() {
+    // Row 0 alone has no score: a resample made only of row 0 is NaN. With two rows a quarter
+    // of the resamples are {0, 0}; they must not turn the bounds into NaN.
+    ToDoubleFunction<int[]> stat = rows -> {
+      double sum = 0;
+      int counted = 0;
+      for (int r : rows) {
+        if (r == 1) {
+          sum += 5;
+          counted++;
+        }
+      }
+      return counted == 0 ? Double.NaN : sum / counted;
+    };
+    Bootstrap.Interval ci = Bootstrap.interval(2, stat, 200, 4, 0.95);
+    assertThat(ci.value()).isEqualTo(5.0);
+    assertThat(ci.low()).isEqualTo(5.0);
+    assertThat(ci.high()).isEqualTo(5.0);
+
+    Bootstrap.Interval none = Bootstrap.interval(3, rows -> Double.NaN, 50, 4, 0.95);
+    assertThat(none.value()).isNaN();
+    assertThat(none.low()).isNaN();
+    assertThat(none.high()).isNaN();
+    assertThat(Bootstrap.paired(3, rows -> Double.NaN, 50, 4, 0.95).pValue()).isNaN();
+  }
+
+  @Test
+  void fewerThanTwoResamplesLeaveTheBoundsOpen() {
+    Bootstrap.Interval one = Bootstrap.interval(5, rows -> 1.0, 1, 4, 0.95);
+    assertThat(one.value()).isEqualTo(1.0);
+    assertThat(one.low()).isNaN();
+    assertThat(one.high()).isNaN();
+  }
+
+  @Test
+  void noRowsIsAllNaN() {
+    Bootstrap.Interval ci = Bootstrap.interval(0, rows -> 1.0, 10, 1, 0.95);
+    assertThat(ci.value()).isNaN();
+    assertThat(ci.low()).isNaN();
+    assertThat(ci.high()).isNaN();
+    Bootstrap.Delta d = Bootstrap.paired(0, rows -> 1.0, 10, 1, 0.95);
+    assertThat(d.delta()).isNaN();
+    assertThat(d.pValue()).isNaN();
+  }
+
+  @Test
+  void percentilesInterpolateLinearlyLikeNumpy() {
+    double[] sorted = {1, 2, 3, 4, 10};
+    // numpy.percentile([1, 2, 3, 4, 10], [2.5, 50, 97.5]) = [1.1, 3.0, 9.4]
+    assertThat(Bootstrap.percentile(sorted, 0.025)).isCloseTo(1.1, within(1e-12));
+    assertThat(Bootstrap.percentile(sorted, 0.5)).isEqualTo(3.0);
+    assertThat(Bootstrap.percentile(sorted, 0.975)).isCloseTo(9.4, within(1e-12));
+    assertThat(Bootstrap.percentile(sorted, 1.0)).isEqualTo(10.0);
+    assertThat(Bootstrap.percentile(sorted, 0.0)).isEqualTo(1.0);
+  }
+
+  @Test
+  void argumentsAreValidated() {
+    assertThatThrownBy(() -> Bootstrap.interval(5, rows -> 0, 0, 1, 0.95))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("resamples");
+    assertThatThrownBy(() -> Bootstrap.interval(5, rows -> 0, 10, 1, 1.0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("level");
+    assertThatThrownBy(() -> Bootstrap.paired(5, rows -> 0, 10, 1, 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("level");
+    assertThatThrownBy(() -> Bootstrap.paired(5, rows -> 0, 10, 1, Double.NaN))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Bootstrap.interval(-1, rows -> 0, 10, 1, 0.95))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}
