@@ -11,6 +11,7 @@ import io.finmix.jobs.mix.MixJob;
 import io.finmix.jobs.run.RunJob;
 import io.finmix.jobs.sample.SampleDataJob;
 import io.finmix.jobs.sql.SqlShellJob;
+import io.finmix.jobs.sql.ThriftServerJob;
 import io.finmix.jobs.tokenize.TokenizeJob;
 import io.finmix.jobs.tokenize.TrainTokenizerJob;
 import io.finmix.jobs.train.TrainJob;
@@ -44,12 +45,19 @@ import picocli.CommandLine.Spec;
         EvaluateJob.class,
         AggregateJob.class,
         SqlShellJob.class,
+        ThriftServerJob.class,
         CommandLine.HelpCommand.class
     },
     footer = {
         "",
         "Launcher options (bin/finmix only): --master URL (default local[*]),",
         "--conf KEY=VALUE (a Spark setting), --driver-memory SIZE (default 4g).",
+        "",
+        "Launcher commands (bin/finmix only):",
+        "  cluster start|stop|status       a Spark standalone cluster on 127.0.0.1",
+        "  thriftserver start|stop|status  Spark's Thrift JDBC server on the catalog",
+        "  beeline [-e QUERY]              Hive's BeeLine JDBC client to that server",
+        "",
         "`finmix <command> --help` shows a command's options."
     })
 public final class FinmixCli implements Runnable {

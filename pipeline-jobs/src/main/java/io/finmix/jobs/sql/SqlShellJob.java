@@ -4,6 +4,7 @@ import io.finmix.jobs.FinmixCli;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.SparkSessions;
 import io.finmix.jobs.core.StageCommand;
+import java.io.File;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -55,6 +56,9 @@ public final class SqlShellJob extends StageCommand {
     // The shell reads its SparkConf from system properties; the catalog comes from finmix.conf.
     conf.forEach(System::setProperty);
     if (new Path(config.warehouse()).toUri().getScheme() == null) {
+      // Derby cannot create its log in a directory that does not exist yet (a new warehouse)
+      // and prints its whole boot report on stderr instead.
+      new File(config.warehouse()).mkdirs();
       System.setProperty("derby.stream.error.file", config.warehouse() + "/derby.log");
     }
     List<String> args = new ArrayList<>();

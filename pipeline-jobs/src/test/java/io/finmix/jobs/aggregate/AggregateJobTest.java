@@ -1,0 +1,97 @@
+package io.finmix.jobs.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.finmix.jobs.CliRunner;
+import io.finmix.jobs.SparkTestBase;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * aggregate on hand-made predictions: checkpoints chosen on valid rows even when test rows
+ * would choose otherwise, a clear cocktail effect found significant, a null one not.
+ */
+class AggregateJobTest extends SparkTestBase {
+
+  private static final String RUN = "aggregate-test";
+
+  @BeforeAll
+  static void predictions() {
+    EvalFixtures f = new EvalFixtures(RUN);
+    for (long seed : List.of(1L, 2L)) {
+      String target = "target-only-fpb-s" + seed;
+      String cocktail = "finance-s" + seed;
+      f.run(target, "target-only-fpb", seed).run(cocktail, "finance", seed);
+      // step 10 is better on valid rows, step 20 on test rows: valid must choose 10
+      f.predictions(target, 10, "valid", 60, i -> i % 2 == 0)
+          .predictions(target, 20, "valid", 60, i -> i % 3 == 0)
+          .predictions(target, 10, "test", 90, i -> i % 2 == 0)
+          .predictions(target, 20, "test", 90, i -> true)
+          // the cocktail: 90% right where the target is 50% right, on the same rows
+          .predictions(cocktail, 10, "valid", 60, i -> i % 10 != 0)
+          .predictions(cocktail, 20, "valid", 60, i -> i % 2 == 0)
+          .predictions(cocktail, 10, "test", 90, i -> i % 10 != 0)
+          .predictions(cocktail, 20, "test", 90, i -> i % 2 == 0);
+    }
+    f.write(SPARK);
+  }
+
+  @Test
+  void choosesOnValidRowsAndFindsTheCocktailEffect() {
+    CliRunner r = CliRunner.run(new AggregateJob(), "--warehouse", WAREHOUSE, "--run-id", RUN,
+        "--set", "aggregate.resamples=500");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+
+    assertThat(sql("SELECT DISTINCT train_run, step, selected_by FROM finmix.eval.scores WHERE "
+        + "run_id = '%s' AND selected ORDER BY 1", RUN)).extracting(Row::toString)
+        .containsExactly("[finance-s1,10,valid]", "[finance-s2,10,valid]",
+            "[target-only-fpb-s1,10,valid]", "[target-only-fpb-s2,10,valid]");
+    Row acc = sql("SELECT value, ci_low, ci_high, n FROM finmix.eval.scores WHERE run_id = '%s'"
+        + " AND train_run = 'finance-s1' AND step = 10 AND split = 'test' AND metric = "
+        + "'accuracy'", RUN).get(0);
+    assertThat(acc.getDouble(0)).isEqualTo(81.0 / 90);
+    assertThat(acc.getDouble(1)).isLessThan(acc.getDouble(0));
+    assertThat(acc.getDouble(2)).isGreaterThan(acc.getDouble(0));
+    assertThat(acc.getLong(3)).isEqualTo(90);
+    // missing predictions are counted, never mapped to a class
+    Row missing = sql("SELECT value FROM finmix.eval.scores WHERE run_id = '%s' AND train_run ="
+        + " 'target-only-fpb-s1' AND step = 10 AND split = 'test' AND metric = 'missing_rate'",
+        RUN).get(0);
+    assertThat(missing.getDouble(0)).isEqualTo(9.0 / 90);
+
+    Row effect = sql("SELECT recipe, baseline_recipe, seeds, test_n, value, baseline_value, "
+        + "delta, ci_low, ci_high, p_value, significant, metric FROM finmix.eval.cocktail_effect "
+        + "WHERE run_id = '%s'", RUN).get(0);
+    assertThat(effect.getString(0)).isEqualTo("finance");
+    assertThat(effect.getString(1)).isEqualTo("target-only-fpb");
+    assertThat(effect.getInt(2)).isEqualTo(2);
+    assertThat(effect.getLong(3)).isEqualTo(90);
+    assertThat(effect.getDouble(6)).isGreaterThan(0.3);
+    assertThat(effect.getDouble(7)).isGreaterThan(0);
+    assertThat(effect.getDouble(9)).isLessThan(0.01);
+    assertThat(effect.getBoolean(10)).isTrue();
+    assertThat(effect.getString(11)).isEqualTo("weighted_f1");
+
+    List<Row> board = sql("SELECT recipe, valid_rank, test_value, seeds FROM "
+        + "finmix.eval.leaderboard WHERE run_id = '%s' ORDER BY valid_rank", RUN);
+    assertThat(board).extracting(b -> b.getString(0) + "#" + b.getInt(1) + "#" + b.getInt(3))
+        .containsExactly("finance#1#2", "target-only-fpb#2#2");
+
+    // the accuracy comparison on test rows: 0.9 vs 0.5 on the same rows, both seeds
+    Row accuracy = sql("SELECT value, baseline_value, delta FROM finmix.eval.comparisons WHERE "
+        + "run_id = '%s' AND split = 'test' AND metric = 'accuracy'", RUN).get(0);
+    assertThat(accuracy.getDouble(0)).isEqualTo(81.0 / 90);
+    assertThat(accuracy.getDouble(1)).isEqualTo(45.0 / 90);
+  }
+
+  @Test
+  void noPredictionsIsAUserError() {
+    CliRunner r = CliRunner.run(new AggregateJob(), "--warehouse", WAREHOUSE, "--run-id",
+        "never-evaluated");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("no rows for run never-evaluated in finmix.eval.predictions",
+        "finmix evaluate");
+  }
+}
