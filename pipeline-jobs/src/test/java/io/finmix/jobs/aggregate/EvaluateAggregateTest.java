@@ -88,7 +88,7 @@ class EvaluateAggregateTest extends SparkTestBase {
     for (String recipe : List.of("target-only-toy", "toy+num")) {
       for (String seed : List.of("1", "2")) {
         CliRunner r = run(new TrainJob(), "--recipe", recipe, "--seed", seed, "--model", "tiny",
-            "--steps", "40", "--checkpoint-every", "20", "--workers", "2",
+            "--steps", "40", "--checkpoint-every", "40", "--workers", "2",
             "--batch-per-worker", "4", "--lr", "1e-2", "--averaging-frequency", "4", "--set",
             "train.warmup_steps=4");
         assertThat(r.exitCode()).as(r.err()).isZero();
@@ -111,12 +111,12 @@ class EvaluateAggregateTest extends SparkTestBase {
 
   @Test
   void evaluatesAggregatesAndReports() throws Exception {
-    CliRunner evaluated = run(new EvaluateJob(), "--checkpoints", "all");
+    CliRunner evaluated = run(new EvaluateJob());
     assertThat(evaluated.exitCode()).as(evaluated.err()).isZero();
 
-    // every run x checkpoint x row x mode: toysent 48 rows x 3 modes, toynum 16 rows x 1
+    // every run x row x mode (the last checkpoint): toysent 48 rows x 3 modes, toynum 16 x 1
     assertThat(count("SELECT count(*) FROM finmix.eval.predictions WHERE run_id = '%s'", RUN))
-        .isEqualTo(4 * 2 * (48 * 3 + 16));
+        .isEqualTo(4 * (48 * 3 + 16));
     Row rank = sql("SELECT count(*), sum(CAST(correct AS INT)), min(size(choices)), "
         + "min(k_shot), count(DISTINCT record_id, prompt_hash) FROM finmix.eval.predictions WHERE run_id = "
         + "'%s' AND benchmark = 'toysent' AND mode = 'rank_raw' AND step = 40", RUN).get(0);
@@ -138,8 +138,8 @@ class EvaluateAggregateTest extends SparkTestBase {
     List<Row> scores = sql("SELECT train_run, step, benchmark, split, mode, metric, value, "
         + "ci_low, ci_high, n, selected, selected_by FROM finmix.eval.scores WHERE run_id = '%s'"
         + " ORDER BY train_run, step, benchmark, split, mode, metric", RUN);
-    // 4 runs x 2 steps x (toysent: 2 splits x 3 modes x 5 metrics + toynum: 2 x 1 x 2)
-    assertThat(scores).hasSize(4 * 2 * (2 * 3 * 5 + 2 * 2));
+    // 4 runs x (toysent: 2 splits x 3 modes x 5 metrics + toynum: 2 x 1 x 2)
+    assertThat(scores).hasSize(4 * (2 * 3 * 5 + 2 * 2));
     for (Row s : scores) {
       assertThat(s.getLong(9)).isEqualTo(s.getString(2).equals("toysent") ? 24 : 8);
       if (!s.isNullAt(7)) {
@@ -148,7 +148,8 @@ class EvaluateAggregateTest extends SparkTestBase {
       }
       assertThat(s.getString(11)).isEqualTo("valid");
     }
-    // one checkpoint per training run and mode, chosen on valid rows
+    // one checkpoint per training run and mode, chosen on valid rows (AggregateJobTest: among
+    // several)
     assertThat(sql("SELECT train_run, mode, count(DISTINCT step) FROM finmix.eval.scores WHERE "
         + "run_id = '%s' AND selected GROUP BY 1, 2", RUN))
         .hasSize(4 * 3).allSatisfy(r -> assertThat(r.getLong(2)).isEqualTo(1));
