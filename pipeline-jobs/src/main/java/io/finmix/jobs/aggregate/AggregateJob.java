@@ -5,7 +5,9 @@ import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.regexp_extract;
+import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.when;
 
 import com.typesafe.config.Config;
@@ -33,6 +35,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -105,9 +108,14 @@ public final class AggregateJob extends StageCommand {
         throw new UserError("aggregate.confidence: " + level + " must be between 0 and 1");
       }
       String dir = c.getString("report_dir").trim();
+      dir = dir.isEmpty() ? config.runDir() + "/report/eval" : dir;
+      if (dir.contains("://") && !dir.startsWith("file:")) {
+        throw new UserError("aggregate.report_dir: '" + dir + "' is not a local path (the "
+            + "report is written on the driver; a warehouse on " + dir.substring(0,
+            dir.indexOf("://")) + " needs aggregate.report_dir set to a local directory)");
+      }
       return new Settings(resamples, c.getLong("seed"), level,
-          c.getString("reference_scores").trim(),
-          dir.isEmpty() ? config.runDir() + "/report/eval" : dir);
+          c.getString("reference_scores").trim(), dir);
     }
   }
 
@@ -135,8 +143,39 @@ public final class AggregateJob extends StageCommand {
     Dataset<Row> runs = TableWriter.runRows(spark, "train.runs", runId)
         .select(col("train_run"), col("recipe"), baseModel().as("model"),
             col("hyper_parameters").getItem("seed").cast("bigint").as("seed"));
+    checkOneRunPerSeed(runs.join(predictions.select("train_run").distinct(), "train_run"));
     Dataset<Row> joined = predictions.where(col("benchmark").isin(benchmarks.keySet().toArray()))
-        .join(runs, "train_run");
+        .join(runs, "train_run").persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      return aggregate(spark, config, s, benchmarks, joined, started);
+    } finally {
+      joined.unpersist();
+    }
+  }
+
+  /**
+   * A recipe's seeds are what comparisons average and pair over, so two training runs of the
+   * same base model, recipe and seed (a sweep over other settings) cannot both be in one run
+   * id's aggregate: which one stands for the seed would be arbitrary.
+   */
+  static void checkOneRunPerSeed(Dataset<Row> runs) {
+    List<Row> clashes = runs.groupBy("model", "recipe", "seed")
+        .agg(org.apache.spark.sql.functions.sort_array(collect_list("train_run")).as("runs"))
+        .where(org.apache.spark.sql.functions.size(col("runs")).gt(1))
+        .orderBy("model", "recipe", "seed").collectAsList();
+    if (!clashes.isEmpty()) {
+      Row c = clashes.get(0);
+      throw new UserError("training runs " + c.getList(3) + " share model " + c.getString(0)
+          + ", recipe " + c.getString(1) + " and seed " + c.getLong(2) + ": aggregate pairs "
+          + "recipes by seed, so give runs that differ in other settings their own run id "
+          + "(--run-id) or different seeds" + (clashes.size() > 1 ? " (" + (clashes.size() - 1)
+          + " more such groups)" : ""));
+    }
+  }
+
+  private static Result aggregate(SparkSession spark, FinmixConfig config, Settings s,
+      Map<String, Benchmark> benchmarks, Dataset<Row> joined, long started) {
+    String runId = config.runId();
 
     ScoreGroups stats = new ScoreGroups(s.resamples(), s.seed(), s.confidence());
     spark.sparkContext().setJobDescription("aggregate: scores with bootstrap intervals");
@@ -192,7 +231,8 @@ public final class AggregateJob extends StageCommand {
   static Column baseModel() {
     return concat(col("model"),
         when(col("init").notEqual("scratch"),
-            concat(lit("@"), regexp_extract(col("init"), "([^/]+)/*$", 1))).otherwise(""),
+            concat(lit("@"), regexp_extract(col("init"), "([^/]+)/*$", 1), lit("#"),
+                substring(sha2(col("init"), 256), 1, 6))).otherwise(""),
         when(col("lora").isNotNull(), lit("+lora")).otherwise(""));
   }
 

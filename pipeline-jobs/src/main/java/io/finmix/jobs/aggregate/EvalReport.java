@@ -26,11 +26,7 @@ final class EvalReport {
   /** Writes the report under {@code dir} (a local path) and returns the HTML file's path. */
   static String write(FinmixConfig config, String dir, Tables tables, List<Row> scores,
       List<Row> references, List<Row> losses) {
-    Path out = Path.of(dir.startsWith("file:") ? dir.substring("file:".length()) : dir);
-    if (dir.contains("://") && !dir.startsWith("file:")) {
-      throw new UserError("aggregate.report_dir: '" + dir + "' is not a local path (the report "
-          + "is written on the driver); set it to a local or mounted directory");
-    }
+    Path out = Path.of(dir.startsWith("file:") ? java.net.URI.create(dir).getPath() : dir);
     try {
       Files.createDirectories(out);
       StringBuilder html = new StringBuilder();

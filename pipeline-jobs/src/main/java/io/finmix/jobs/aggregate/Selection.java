@@ -12,7 +12,7 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Which checkpoint stands for each training run and scoring mode: the one with the best mean
  * primary metric over the benchmarks' valid rows (ties: the later step), never anything
- * measured on test rows; with no valid rows at all, the last checkpoint.
+ * measured on test rows; with no valid rows shared by its steps, the last checkpoint.
  */
 final class Selection {
 
@@ -31,27 +31,41 @@ final class Selection {
     this.chosen = chosen;
   }
 
-  /** Chooses from scores in {@link AggregateJob#SCORE}'s columns. */
+  /**
+   * Chooses from scores in {@link AggregateJob#SCORE}'s columns. Steps are compared on the
+   * benchmarks every step of the run has valid rows for, so a benchmark scored at some steps
+   * only does not tilt the choice.
+   */
   static Selection of(List<Row> scores) {
-    // run \u0001 mode -> step -> [sum, count] of valid primary values
-    Map<String, TreeMap<Long, double[]>> valid = new TreeMap<>();
+    // run \u0001 mode -> step -> benchmark -> valid primary value
+    Map<String, TreeMap<Long, Map<String, Double>>> valid = new TreeMap<>();
     for (Row r : scores) {
-      TreeMap<Long, double[]> steps = valid.computeIfAbsent(key(r.getString(0), r.getString(7)),
+      Map<String, Double> byBenchmark = valid.computeIfAbsent(key(r.getString(0),
+          r.getString(7)), k -> new TreeMap<>()).computeIfAbsent(r.getLong(4),
           k -> new TreeMap<>());
-      double[] acc = steps.computeIfAbsent(r.getLong(4), k -> new double[2]);
       if (r.getString(6).equals("valid") && r.getBoolean(9) && !r.isNullAt(10)) {
-        acc[0] += r.getDouble(10);
-        acc[1]++;
+        byBenchmark.put(r.getString(5), r.getDouble(10));
       }
     }
     Map<String, Choice> chosen = new TreeMap<>();
     valid.forEach((k, steps) -> {
+      java.util.Set<String> shared = null;
+      for (Map<String, Double> byBenchmark : steps.values()) {
+        if (shared == null) {
+          shared = new java.util.TreeSet<>(byBenchmark.keySet());
+        } else {
+          shared.retainAll(byBenchmark.keySet());
+        }
+      }
       Long best = null;
       double bestMean = Double.NEGATIVE_INFINITY;
-      for (Map.Entry<Long, double[]> e : steps.entrySet()) {
-        double[] acc = e.getValue();
-        if (acc[1] > 0 && acc[0] / acc[1] >= bestMean) {
-          bestMean = acc[0] / acc[1];
+      for (Map.Entry<Long, Map<String, Double>> e : steps.entrySet()) {
+        if (shared.isEmpty()) {
+          break;
+        }
+        double mean = shared.stream().mapToDouble(e.getValue()::get).average().orElseThrow();
+        if (mean >= bestMean) { // ties: the later step
+          bestMean = mean;
           best = e.getKey();
         }
       }

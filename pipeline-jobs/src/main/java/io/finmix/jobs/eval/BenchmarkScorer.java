@@ -114,6 +114,10 @@ final class BenchmarkScorer implements Serializable {
     String prompt = demonstrations.getOrDefault(b.name(), "")
         + templates.render(t, b.instructionVariant(), fields).prompt();
     List<String> answers = new ArrayList<>();
+    if (b.kind() == Kind.CLASSIFICATION && choices.isEmpty()) {
+      throw new io.finmix.jobs.core.UserError("benchmark " + b.name() + ": record "
+          + r.getString(2) + " has no choices; set choices in the benchmarks file");
+    }
     if (b.kind() == Kind.CLASSIFICATION) {
       for (String c : choices) {
         fields.put("label", c);
@@ -122,8 +126,13 @@ final class BenchmarkScorer implements Serializable {
       }
     }
     String gold = b.kind() == Kind.ENTITIES || r.isNullAt(5) ? r.getString(8) : r.getString(5);
-    return new Item(b, r.getString(1), r.getString(2), prompt, gold == null ? "" : gold,
-        choices, answers);
+    gold = gold == null ? "" : gold;
+    for (String c : choices) {
+      if (c.equalsIgnoreCase(gold)) {
+        gold = c; // spelled as the choice, so accuracy and the F1 scores agree on it
+      }
+    }
+    return new Item(b, r.getString(1), r.getString(2), prompt, gold, choices, answers);
   }
 
   private void scoreBatch(Decoder model, ExampleEncoder enc, List<Item> batch, List<Row> out) {
@@ -168,8 +177,8 @@ final class BenchmarkScorer implements Serializable {
       for (String mode : List.of("rank_raw", "rank_norm")) {
         double[] ll = mode.equals("rank_raw") ? raw : norm;
         String best = item.choices().get(RankChoice.best(ll));
-        out.add(row(item, mode, seen, truncated, best, best,
-            best.equalsIgnoreCase(item.gold()), boxed(ll), tokens));
+        out.add(row(item, mode, seen, truncated, best, best, best.equals(item.gold()), boxed(ll),
+            tokens));
       }
     }
   }
@@ -193,7 +202,7 @@ final class BenchmarkScorer implements Serializable {
       switch (b.kind()) {
         case CLASSIFICATION -> {
           prediction = AnswerParser.firstLabel(text, item.choices());
-          correct = prediction != null && prediction.equalsIgnoreCase(item.gold());
+          correct = prediction != null && prediction.equals(item.gold());
         }
         case NUMERIC -> {
           AnswerParser.ParsedNumber n = AnswerParser.number(text);

@@ -121,6 +121,10 @@ public final class Benchmarks {
     }
     Metric primary = b.hasPath("primary_metric")
         ? metric(b.getString("primary_metric"), kind, where + ": primary_metric") : kind.primary;
+    if (primary == Metric.MISSING_RATE) {
+      throw new UserError(where + ": primary_metric missing_rate cannot rank or select (lower is "
+          + "better); name a score such as " + kind.primary.key());
+    }
     if (!metrics.contains(primary)) {
       throw new UserError(where + ": primary_metric " + primary.key() + " is not among metrics "
           + metrics.stream().map(Metric::key).toList());

@@ -1,10 +1,16 @@
 package io.finmix.jobs.eval;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sha2;
-import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import com.typesafe.config.Config;
 import io.finmix.jobs.FinmixCli;
@@ -30,6 +36,7 @@ import java.util.TreeSet;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -164,44 +171,51 @@ public final class EvaluateJob extends StageCommand {
       int toScore = runs.stream().mapToInt(r -> r.checkpoints().size()).sum();
       for (RunToScore r : runs) {
         Dataset<Row> predictions = null;
-        for (Map.Entry<Long, Path> ck : r.checkpoints().entrySet()) {
-          long t0 = System.nanoTime();
-          Checkpoint full = readCheckpoint(ck.getValue());
-          Broadcast<byte[]> bytes = jsc.broadcast(JavaBytes.of(new Checkpoint(full.step(),
-              full.config(), full.tokenizer(), full.parameters(), Map.of(), full.state())));
-          BenchmarkScorer scorer = new BenchmarkScorer(byName, demos, templates, spec,
-              r.seqLen(), batch, runId, r.trainRun(), ck.getKey(), ck.getValue().toString(),
-              bytes);
-          spark.sparkContext().setJobDescription("evaluate " + r.trainRun() + " step "
-              + ck.getKey());
-          Dataset<Row> scored = rows.mapPartitions(
-              (MapPartitionsFunction<Row, Row>) scorer::score,
-              Encoders.row(BenchmarkScorer.schema())).persist(StorageLevel.MEMORY_AND_DISK());
-          long n = scored.count();
-          bytes.unpersist();
-          done++;
-          double s = (System.nanoTime() - t0) / 1e9;
-          total += n;
-          LOG.info(String.format(Locale.ROOT, "evaluate %s: %d/%d %s step %d: %d predictions "
-              + "in %.1f s (%.1f eval rows/s)", runId, done, toScore, r.trainRun(), ck.getKey(),
-              n, s, evalRows / s));
-          predictions = predictions == null ? scored : predictions.unionByName(scored);
+        List<Dataset<Row>> cached = new ArrayList<>();
+        List<Broadcast<byte[]>> broadcasts = new ArrayList<>();
+        try {
+          for (Map.Entry<Long, Path> ck : r.checkpoints().entrySet()) {
+            long t0 = System.nanoTime();
+            Checkpoint full = readCheckpoint(ck.getValue());
+            Broadcast<byte[]> bytes = jsc.broadcast(JavaBytes.of(new Checkpoint(full.step(),
+                full.config(), full.tokenizer(), full.parameters(), Map.of(), full.state())));
+            BenchmarkScorer scorer = new BenchmarkScorer(byName, demos, templates, spec,
+                r.seqLen(), batch, runId, r.trainRun(), ck.getKey(), ck.getValue().toString(),
+                bytes);
+            spark.sparkContext().setJobDescription("evaluate " + r.trainRun() + " step "
+                + ck.getKey());
+            Dataset<Row> scored = rows.mapPartitions(
+                (MapPartitionsFunction<Row, Row>) scorer::score,
+                Encoders.row(BenchmarkScorer.schema())).persist(StorageLevel.MEMORY_AND_DISK());
+            cached.add(scored);
+            broadcasts.add(bytes);
+            long n = scored.count();
+            done++;
+            double s = (System.nanoTime() - t0) / 1e9;
+            total += n;
+            LOG.info(String.format(Locale.ROOT, "evaluate %s: %d/%d %s step %d: %d predictions "
+                + "in %.1f s (%.1f eval rows/s)", runId, done, toScore, r.trainRun(), ck.getKey(),
+                n, s, evalRows / s));
+            predictions = predictions == null ? scored : predictions.unionByName(scored);
+          }
+          spark.sparkContext().setJobDescription("evaluate " + r.trainRun()
+              + ": write finmix.eval.predictions");
+          TableWriter.overwrite(spark, "eval.predictions", predictions,
+              col("run_id").equalTo(runId).and(col("train_run").equalTo(r.trainRun()))
+                  .and(col("benchmark").isin(byName.keySet().toArray())));
+          for (Row s : predictions.groupBy("step", "benchmark", "mode")
+              .agg(org.apache.spark.sql.functions.count(lit(1)),
+                  org.apache.spark.sql.functions.avg(col("correct").cast("double")),
+                  org.apache.spark.sql.functions.avg(col("prediction").isNull().cast("double")))
+              .orderBy("step", "benchmark", "mode").collectAsList()) {
+            lines.add(String.format(Locale.ROOT, "%s step %d %-14s %-9s n=%-5d correct %.3f "
+                + "missing %.3f", r.trainRun(), s.getLong(0), s.getString(1), s.getString(2),
+                s.getLong(3), s.getDouble(4), s.getDouble(5)));
+          }
+        } finally {
+          cached.forEach(Dataset::unpersist);
+          broadcasts.forEach(Broadcast::destroy);
         }
-        spark.sparkContext().setJobDescription("evaluate " + r.trainRun()
-            + ": write finmix.eval.predictions");
-        TableWriter.overwrite(spark, "eval.predictions", predictions,
-            col("run_id").equalTo(runId).and(col("train_run").equalTo(r.trainRun()))
-                .and(col("benchmark").isin(byName.keySet().toArray())));
-        for (Row s : predictions.groupBy("step", "benchmark", "mode")
-            .agg(org.apache.spark.sql.functions.count(lit(1)),
-                org.apache.spark.sql.functions.avg(col("correct").cast("double")),
-                org.apache.spark.sql.functions.avg(col("prediction").isNull().cast("double")))
-            .orderBy("step", "benchmark", "mode").collectAsList()) {
-          lines.add(String.format(Locale.ROOT, "%s step %d %-14s %-9s n=%-5d correct %.3f "
-              + "missing %.3f", r.trainRun(), s.getLong(0), s.getString(1), s.getString(2),
-              s.getLong(3), s.getDouble(4), s.getDouble(5)));
-        }
-        predictions.unpersist();
       }
     } finally {
       rows.unpersist();
@@ -314,24 +328,45 @@ public final class EvaluateJob extends StageCommand {
 
   /**
    * The benchmarks' eval rows ({@link BenchmarkScorer#COLUMNS}); with max_rows, the first rows
-   * of each split in the order of a hash of record_id (the same subset in every run).
+   * of each split in the order of a hash of record_id (the same subset in every run). Rows
+   * without a gold answer (a label; entities: an output) cannot be scored: they are left out
+   * and counted in the log. A classification row without choices, where the benchmark names
+   * none, is an error.
    */
   static Dataset<Row> evalRows(Dataset<Row> clean, List<Benchmark> benchmarks) {
     Dataset<Row> out = null;
     for (Benchmark b : benchmarks) {
       Dataset<Row> one = clean.where(col("source").equalTo(b.source())
               .and(col("split").isin(b.splits().toArray())))
-          .withColumn("benchmark", lit(b.name()));
+          .withColumn("benchmark", lit(b.name()))
+          .withColumn("no_gold", (b.kind() == Benchmarks.Kind.ENTITIES ? col("output")
+              : col("label")).isNull())
+          .withColumn("no_choices", lit(b.kind() == Benchmarks.Kind.CLASSIFICATION
+              && b.choices().isEmpty()).and(coalesce(size(col("choices")), lit(0)).equalTo(0)));
       if (b.maxRows() > 0) {
-        one = one.withColumn("pick", row_number().over(Window.partitionBy("split")
+        one = one.withColumn("pick", row_number().over(Window.partitionBy("split", "no_gold")
                 .orderBy(sha2(col("record_id"), 256), col("record_id"))))
-            .where(col("pick").leq(b.maxRows()));
+            .where(col("pick").leq(b.maxRows()).or(col("no_gold")));
       }
-      one = one.select(java.util.Arrays.stream(BenchmarkScorer.COLUMNS).map(one::col)
-          .toArray(org.apache.spark.sql.Column[]::new));
+      List<String> columns = new ArrayList<>(List.of(BenchmarkScorer.COLUMNS));
+      columns.addAll(List.of("no_gold", "no_choices"));
+      one = one.select(columns.stream().map(one::col).toArray(Column[]::new));
       out = out == null ? one : out.unionByName(one);
     }
-    return out;
+    for (Row r : out.groupBy("benchmark").agg(sum(col("no_gold").cast("long")),
+        sum(col("no_choices").cast("long")), min(when(col("no_choices"), col("record_id"))))
+        .orderBy("benchmark").collectAsList()) {
+      if (r.getLong(2) > 0) {
+        throw new UserError("benchmark " + r.getString(0) + ": " + r.getLong(2) + " eval rows "
+            + "have no choices (record " + r.getString(3) + "); set choices in the benchmarks "
+            + "file");
+      }
+      if (r.getLong(1) > 0) {
+        LOG.warn("evaluate: benchmark {}: {} eval rows without a gold answer left out",
+            r.getString(0), r.getLong(1));
+      }
+    }
+    return out.where(not(col("no_gold"))).drop("no_gold", "no_choices");
   }
 
   /**

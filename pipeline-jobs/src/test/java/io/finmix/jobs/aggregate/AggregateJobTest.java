@@ -87,6 +87,17 @@ class AggregateJobTest extends SparkTestBase {
   }
 
   @Test
+  void twoRunsOfOneRecipeAndSeedAreRefused() {
+    String run = "aggregate-clash";
+    new EvalFixtures(run).run("finance-lr1", "finance", 1).run("finance-lr2", "finance", 1)
+        .predictions("finance-lr1", 10, "test", 6, i -> true)
+        .predictions("finance-lr2", 10, "test", 6, i -> false).write(SPARK);
+    CliRunner r = CliRunner.run(new AggregateJob(), "--warehouse", WAREHOUSE, "--run-id", run);
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("[finance-lr1, finance-lr2]", "recipe finance", "seed 1");
+  }
+
+  @Test
   void noPredictionsIsAUserError() {
     CliRunner r = CliRunner.run(new AggregateJob(), "--warehouse", WAREHOUSE, "--run-id",
         "never-evaluated");
