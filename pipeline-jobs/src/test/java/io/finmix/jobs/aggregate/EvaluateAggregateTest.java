@@ -118,8 +118,9 @@ class EvaluateAggregateTest extends SparkTestBase {
     assertThat(count("SELECT count(*) FROM finmix.eval.predictions WHERE run_id = '%s'", RUN))
         .isEqualTo(4 * (48 * 3 + 16));
     Row rank = sql("SELECT count(*), sum(CAST(correct AS INT)), min(size(choices)), "
-        + "min(k_shot), count(DISTINCT record_id, prompt_hash) FROM finmix.eval.predictions WHERE run_id = "
-        + "'%s' AND benchmark = 'toysent' AND mode = 'rank_raw' AND step = 40", RUN).get(0);
+        + "min(k_shot), count(DISTINCT record_id, prompt_hash) FROM finmix.eval.predictions "
+        + "WHERE run_id = '%s' AND benchmark = 'toysent' AND mode = 'rank_raw' AND step = 40",
+        RUN).get(0);
     assertThat(rank.getLong(0)).isEqualTo(4 * 48);
     // the word up or down decides: trained models rank the right label first
     assertThat(rank.getLong(1)).isGreaterThan(4 * 48 * 8 / 10);
@@ -209,5 +210,40 @@ class EvaluateAggregateTest extends SparkTestBase {
     CliRunner r = run(new EvaluateJob(), "--benchmark", "nope");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("no benchmark 'nope'", "toysent");
+  }
+
+  @Test
+  void aTruncatedCheckpointIsAUserErrorNamingTheFile() throws Exception {
+    // a copy of a finished run whose checkpoint lost the end of its weights
+    Row run = sql("SELECT checkpoint FROM finmix.train.runs WHERE run_id = '%s' AND train_run "
+        + "= 'target-only-toy-tiny-s1'", RUN).get(0);
+    Path good = Path.of(run.getString(0));
+    Path broken = Path.of(WAREHOUSE, "broken-checkpoint", good.getFileName().toString());
+    Files.createDirectories(broken);
+    try (var files = Files.list(good)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, broken.resolve(f.getFileName()));
+      }
+    }
+    Path weights = broken.resolve("model.safetensors");
+    byte[] bytes = Files.readAllBytes(weights);
+    Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    SPARK.sql(String.format("INSERT INTO finmix.train.runs SELECT run_id, 'broken', recipe, "
+        + "model, init, lora, parameters, trainable_parameters, hyper_parameters, tokenizer_id, "
+        + "seq_len, sequences_snapshot, train_sequences, validation_sequences, workers, "
+        + "total_steps, steps, tokens, loss, validation_loss, status, message, started_at, "
+        + "updated_at, seconds, resumes, '%s', hf_model FROM finmix.train.runs WHERE run_id = "
+        + "'%s' AND train_run = 'target-only-toy-tiny-s1'", broken, RUN));
+    try {
+      CliRunner r = run(new EvaluateJob(), "--train-run", "broken");
+      assertThat(r.exitCode()).isEqualTo(2);
+      assertThat(r.err()).contains("cannot evaluate checkpoint " + broken,
+          "model.safetensors does not match manifest.json");
+      assertThat(count("SELECT count(*) FROM finmix.eval.predictions WHERE run_id = '%s' AND "
+          + "train_run = 'broken'", RUN)).isZero();
+    } finally {
+      SPARK.sql(String.format("DELETE FROM finmix.train.runs WHERE run_id = '%s' AND "
+          + "train_run = 'broken'", RUN));
+    }
   }
 }
