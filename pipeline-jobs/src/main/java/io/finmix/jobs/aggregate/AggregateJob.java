@@ -18,7 +18,6 @@ import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.eval.Benchmarks;
 import io.finmix.jobs.eval.Benchmarks.Benchmark;
-import io.finmix.schemas.TableSchemas;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -187,8 +186,8 @@ public final class AggregateJob extends StageCommand {
         .collectAsList();
     Selection selection = Selection.of(scored);
     List<Row> scoreRows = selection.scoreRows(runId, scored, s);
-    TableWriter.overwrite(spark, "eval.scores", spark.createDataFrame(scoreRows,
-        TableSchemas.load("eval.scores").schema()), col("run_id").equalTo(runId));
+    Column thisRun = col("run_id").equalTo(runId);
+    TableWriter.overwrite(spark, "eval.scores", scoreRows, thisRun);
 
     spark.sparkContext().setJobDescription("aggregate: recipes against target-only recipes");
     Dataset<Row> chosen = spark.createDataFrame(selection.chosenRows(), Selection.CHOSEN);
@@ -203,16 +202,11 @@ public final class AggregateJob extends StageCommand {
             Encoders.row(COMPARED))
         .collectAsList();
     Tables tables = Tables.of(runId, grouped, s);
-    TableWriter.overwrite(spark, "eval.comparisons", spark.createDataFrame(tables.comparisons(),
-        TableSchemas.load("eval.comparisons").schema()), col("run_id").equalTo(runId));
-    TableWriter.overwrite(spark, "eval.leaderboard", spark.createDataFrame(tables.leaderboard(),
-        TableSchemas.load("eval.leaderboard").schema()), col("run_id").equalTo(runId));
-    TableWriter.overwrite(spark, "eval.cocktail_effect", spark.createDataFrame(
-        tables.cocktailEffect(), TableSchemas.load("eval.cocktail_effect").schema()),
-        col("run_id").equalTo(runId));
+    TableWriter.overwrite(spark, "eval.comparisons", tables.comparisons(), thisRun);
+    TableWriter.overwrite(spark, "eval.leaderboard", tables.leaderboard(), thisRun);
+    TableWriter.overwrite(spark, "eval.cocktail_effect", tables.cocktailEffect(), thisRun);
     List<Row> references = ReferenceScores.load(s.references());
-    TableWriter.overwrite(spark, "eval.reference_scores", spark.createDataFrame(references,
-        TableSchemas.load("eval.reference_scores").schema()), lit(true));
+    TableWriter.overwrite(spark, "eval.reference_scores", references, lit(true));
 
     spark.sparkContext().setJobDescription("aggregate: report");
     List<Row> losses = TableWriter.runRows(spark, "train.metrics", runId)

@@ -24,16 +24,16 @@ final class ReferenceScores {
     if (nameOrPath.isEmpty()) {
       return out;
     }
-    String[] file = ConfFiles.text(nameOrPath);
-    String[] lines = file[0].split("\r?\n");
+    ConfFiles.Text file = ConfFiles.text(nameOrPath);
+    String[] lines = file.content().split("\r?\n");
     if (lines.length == 0 || !fields(lines[0]).equals(HEADER)) {
-      throw new UserError(file[1] + ": line 1: the header must be " + String.join(",", HEADER));
+      throw new UserError(file.description() + ": line 1: the header must be " + String.join(",", HEADER));
     }
     for (int i = 1; i < lines.length; i++) {
       if (lines[i].isBlank()) {
         continue;
       }
-      String where = file[1] + ": line " + (i + 1);
+      String where = file.description() + ": line " + (i + 1);
       List<String> f = fields(lines[i]);
       if (f.size() != HEADER.size()) {
         throw new UserError(where + ": " + f.size() + " fields, expected " + HEADER.size());

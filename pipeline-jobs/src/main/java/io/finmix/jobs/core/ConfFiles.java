@@ -24,6 +24,18 @@ public final class ConfFiles {
   public record ConfFile(Config config, String description) {
 
     /**
+     * The file's {@code defaults} block (empty when it has none), its keys checked against
+     * {@code known}: what every entry of the file falls back to.
+     */
+    public Config defaults(java.util.Set<String> known) {
+      Config root = config.resolve();
+      Config defaults = root.hasPath("defaults") ? root.getConfig("defaults")
+          : ConfigFactory.empty();
+      checkKeys(defaults.root().keySet(), known, "defaults (" + description + ")");
+      return defaults;
+    }
+
+    /**
      * The named entries of the top-level object {@code block} ({@code recipes { a { ... } }}),
      * in name order, each with a "kind 'name' (file:line)" description for messages; a
      * missing block is an error showing {@code expected}. The file is resolved first.
@@ -65,59 +77,43 @@ public final class ConfFiles {
    * conf/ ({@code sources/public.conf}).
    */
   public static ConfFile find(String nameOrPath) {
-    File file = new File(nameOrPath);
-    if (file.isFile()) {
-      return parseFile(file);
+    Located file = locate(nameOrPath, true);
+    if (file == null) {
+      throw notFound("config file", nameOrPath);
     }
-    if (!file.isAbsolute()) {
-      ConfFile underConf = underConfDir(nameOrPath);
-      if (underConf != null) {
-        return underConf;
-      }
-    }
-    throw new UserError("config file not found: " + nameOrPath + " (looked at that path"
-        + (file.isAbsolute() ? "" : ", under " + confDirDescription()) + ")");
+    return parse(file);
   }
 
-  /**
-   * The text of a non-HOCON file (a CSV): {@code nameOrPath} as a path, else under conf/; with
-   * where it came from, for error messages.
-   */
-  public static String[] text(String nameOrPath) {
+  /** A non-HOCON file's text (a CSV), with where it came from, for error messages. */
+  public record Text(String content, String description) {}
+
+  /** The text of {@code nameOrPath}: a file path, else a name under conf/, as {@link #find}. */
+  public static Text text(String nameOrPath) {
+    Located file = locate(nameOrPath, true);
+    if (file == null) {
+      throw notFound("file", nameOrPath);
+    }
     try {
-      File file = new File(nameOrPath);
-      if (file.isFile()) {
-        return new String[] {java.nio.file.Files.readString(file.toPath()), file.getPath()};
+      if (file.file() != null) {
+        return new Text(java.nio.file.Files.readString(file.file().toPath()), file.description());
       }
-      String dir = System.getenv(CONF_DIR_ENV);
-      if (!file.isAbsolute() && dir != null && !dir.isEmpty()) {
-        File under = new File(dir, nameOrPath);
-        if (under.isFile()) {
-          return new String[] {java.nio.file.Files.readString(under.toPath()), under.getPath()};
-        }
-      } else if (!file.isAbsolute()) {
-        try (java.io.InputStream in = ConfFiles.class.getClassLoader()
-            .getResourceAsStream(JAR_DIR + nameOrPath)) {
-          if (in != null) {
-            return new String[] {new String(in.readAllBytes(),
-                java.nio.charset.StandardCharsets.UTF_8), "jar:" + JAR_DIR + nameOrPath};
-          }
-        }
+      try (java.io.InputStream in = ConfFiles.class.getClassLoader()
+          .getResourceAsStream(file.resource())) {
+        return new Text(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+            file.description());
       }
     } catch (java.io.IOException e) {
-      throw new UserError("cannot read " + nameOrPath + ": " + e.getMessage(), e);
+      throw new UserError("cannot read " + file.description() + ": " + e.getMessage(), e);
     }
-    throw new UserError("file not found: " + nameOrPath + " (looked at that path"
-        + (new File(nameOrPath).isAbsolute() ? "" : ", under " + confDirDescription()) + ")");
   }
 
   /** Parses a file that ships in conf/, such as {@code finmix.conf}; it must exist. */
   public static ConfFile shipped(String name) {
-    ConfFile file = underConfDir(name);
+    Located file = locate(name, false);
     if (file == null) {
       throw new UserError("conf/" + name + " not found under " + confDirDescription());
     }
-    return file;
+    return parse(file);
   }
 
   /** Parses a user-given file path, naming it in every error. */
@@ -132,23 +128,52 @@ public final class ConfFiles {
     }
   }
 
-  private static ConfFile underConfDir(String name) {
-    String dir = System.getenv(CONF_DIR_ENV);
-    if (dir != null && !dir.isEmpty()) {
-      File file = new File(dir, name);
-      return file.isFile() ? parseFile(file) : null;
+  /** A file found by {@link #locate}: a file on disk, or a resource of the jar. */
+  private record Located(File file, String resource) {
+
+    String description() {
+      return file != null ? file.getPath() : "jar:" + resource;
     }
-    String resource = JAR_DIR + name;
-    if (ConfFiles.class.getClassLoader().getResource(resource) == null) {
+  }
+
+  /**
+   * Where {@code name} is: with {@code paths}, first as a path (relative to the working
+   * directory); then, unless it is absolute, under the conf dir ({@code FINMIX_CONF_DIR}), or
+   * when that is not set, in the jar's {@code finmix-conf/}. Null when it is nowhere.
+   */
+  private static Located locate(String name, boolean paths) {
+    File file = new File(name);
+    if (paths && file.isFile()) {
+      return new Located(file, null);
+    }
+    if (paths && file.isAbsolute()) {
       return null;
     }
-    try {
-      return new ConfFile(
-          ConfigFactory.parseResources(ConfFiles.class.getClassLoader(), resource, options()),
-          "jar:" + resource);
-    } catch (ConfigException e) {
-      throw new UserError("invalid config in jar:" + resource + ": " + e.getMessage(), e);
+    String dir = System.getenv(CONF_DIR_ENV);
+    if (dir != null && !dir.isEmpty()) {
+      File under = new File(dir, name);
+      return under.isFile() ? new Located(under, null) : null;
     }
+    String resource = JAR_DIR + name;
+    return ConfFiles.class.getClassLoader().getResource(resource) == null ? null
+        : new Located(null, resource);
+  }
+
+  private static ConfFile parse(Located file) {
+    if (file.file() != null) {
+      return parseFile(file.file());
+    }
+    try {
+      return new ConfFile(ConfigFactory.parseResources(ConfFiles.class.getClassLoader(),
+          file.resource(), options()), file.description());
+    } catch (ConfigException e) {
+      throw new UserError("invalid config in " + file.description() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static UserError notFound(String kind, String nameOrPath) {
+    return new UserError(kind + " not found: " + nameOrPath + " (looked at that path"
+        + (new File(nameOrPath).isAbsolute() ? "" : ", under " + confDirDescription()) + ")");
   }
 
   private static String confDirDescription() {

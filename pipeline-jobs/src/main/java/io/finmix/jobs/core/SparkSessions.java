@@ -30,6 +30,20 @@ public final class SparkSessions {
   }
 
   /**
+   * The SparkConf of a Spark SQL driver that reads it from system properties (the SQL shell, the
+   * Thrift server): the catalog settings, {@code local[*]} unless a master was given, and the
+   * application's name.
+   */
+  public static Map<String, String> sqlDriverConf(FinmixConfig config, String appName) {
+    Map<String, String> conf = new LinkedHashMap<>(catalogConf(config));
+    if (System.getProperty("spark.master") == null) {
+      conf.put("spark.master", "local[*]");
+    }
+    conf.put("spark.app.name", appName);
+    return conf;
+  }
+
+  /**
    * Spark settings for the {@code finmix} catalog: Iceberg's SQL extensions, the catalog itself
    * (hadoop under the warehouse by default, or hive/rest), and the embedded Hive metastore and
    * Spark warehouse of the SQL shell placed under the warehouse instead of the working directory.

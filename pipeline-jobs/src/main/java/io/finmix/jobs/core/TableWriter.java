@@ -69,6 +69,16 @@ public final class TableWriter {
   }
 
   /**
+   * As {@link #overwrite(SparkSession, String, Dataset, Column)}, for rows made on the driver
+   * in the table's declared columns (a handful of run rows, aggregated scores).
+   */
+  public static void overwrite(SparkSession spark, String table, List<Row> rows,
+      Column condition) {
+    overwrite(spark, table, spark.createDataFrame(rows, TableSchemas.load(table).schema()),
+        condition);
+  }
+
+  /**
    * A column computed by an expression Spark cannot prove non-null (a UDF, a division) but
    * declared NOT NULL gets a runtime check instead: a null fails the write, naming the column.
    */

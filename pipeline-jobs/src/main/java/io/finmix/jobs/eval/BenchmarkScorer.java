@@ -1,6 +1,7 @@
 package io.finmix.jobs.eval;
 
 import io.finmix.jobs.core.JavaBytes;
+import io.finmix.jobs.core.StableHash;
 import io.finmix.jobs.core.WorkerModels;
 import io.finmix.jobs.eval.Benchmarks.Benchmark;
 import io.finmix.jobs.eval.Benchmarks.Kind;
@@ -12,12 +13,8 @@ import io.finmix.model.nn.Decoder;
 import io.finmix.model.tokenizer.ExampleEncoder;
 import io.finmix.model.train.Trainer;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -105,9 +102,8 @@ final class BenchmarkScorer implements Serializable {
 
   private Item item(Row r) {
     Benchmark b = benchmarks.get(r.getString(0));
-    List<String> choices = !b.choices().isEmpty() ? b.choices()
-        : r.isNullAt(9) ? List.of() : r.getList(9);
-    String task = b.template().isEmpty() ? r.getString(4) : b.template();
+    List<String> choices = b.choicesOf(r.isNullAt(9) ? null : r.getList(9));
+    String task = b.templateOf(r.getString(4));
     Map<String, String> fields = PromptTemplates.fields(r.getString(3), task, r.getString(5),
         r.getString(6), r.getString(7), r.getString(8), choices);
     PromptTemplates.Template t = templates.of(task);
@@ -236,13 +232,7 @@ final class BenchmarkScorer implements Serializable {
 
   /** 16 hex chars of the SHA-256 of a prompt: the same prompt text, the same hash. */
   static String promptHash(String prompt) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(
-          prompt.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d, 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return StableHash.hex128(prompt).substring(0, 16);
   }
 
   private static int[] withoutEos(int[] ids, int eos) {

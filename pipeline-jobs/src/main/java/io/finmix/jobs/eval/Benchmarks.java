@@ -67,6 +67,23 @@ public final class Benchmarks {
     public boolean generates() {
       return modes.contains("generate");
     }
+
+    /** The label set of a row: the benchmark's choices, else the row's own. */
+    public List<String> choicesOf(List<String> rowChoices) {
+      return !choices.isEmpty() ? choices : rowChoices == null ? List.of() : rowChoices;
+    }
+
+    /** The prompts.conf template of a row: the benchmark's template, else the row's task. */
+    public String templateOf(String rowTask) {
+      return template.isEmpty() ? rowTask : template;
+    }
+
+    /** The same benchmark with {@code max_rows} set to {@code rows}. */
+    public Benchmark withMaxRows(int rows) {
+      return new Benchmark(name, source, splits, kind, template, instructionVariant, choices,
+          modes, metrics, primaryMetric, targetRecipe, kShot, shotSeed, maxNewTokens, stop,
+          rows);
+    }
   }
 
   private Benchmarks() {}
@@ -75,11 +92,7 @@ public final class Benchmarks {
   public static List<Benchmark> load(String nameOrPath) {
     ConfFiles.ConfFile file = ConfFiles.find(nameOrPath);
     try {
-      Config root = file.config().resolve();
-      Config defaults = root.hasPath("defaults") ? root.getConfig("defaults")
-          : com.typesafe.config.ConfigFactory.empty();
-      ConfFiles.checkKeys(defaults.root().keySet(), KEYS, "defaults (" + file.description()
-          + ")");
+      Config defaults = file.defaults(KEYS);
       List<Benchmark> out = new ArrayList<>();
       for (ConfFiles.Entry e : file.entries("benchmarks", "benchmark",
           "benchmarks { name { source = ..., splits = [...] } }")) {

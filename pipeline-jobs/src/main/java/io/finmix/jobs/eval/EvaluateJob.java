@@ -313,10 +313,7 @@ public final class EvaluateJob extends StageCommand {
             b.name(), b.source());
         continue;
       }
-      out.add(maxRows < 0 ? b : new Benchmark(b.name(), b.source(), b.splits(), b.kind(),
-          b.template(), b.instructionVariant(), b.choices(), b.modes(), b.metrics(),
-          b.primaryMetric(), b.targetRecipe(), b.kShot(), b.shotSeed(), b.maxNewTokens(),
-          b.stop(), maxRows));
+      out.add(maxRows < 0 ? b : b.withMaxRows(maxRows));
     }
     if (out.isEmpty()) {
       throw new UserError("none of the benchmarks in " + file + (only.isEmpty() ? ""
@@ -393,9 +390,8 @@ public final class EvaluateJob extends StageCommand {
       }
       StringBuilder prefix = new StringBuilder();
       for (Row r : shots) {
-        List<String> choices = !b.choices().isEmpty() ? b.choices()
-            : r.isNullAt(6) ? List.of() : r.getList(6);
-        String task = b.template().isEmpty() ? r.getString(1) : b.template();
+        List<String> choices = b.choicesOf(r.isNullAt(6) ? null : r.getList(6));
+        String task = b.templateOf(r.getString(1));
         PromptTemplates.Rendered p = templates.render(templates.of(task), b.instructionVariant(),
             PromptTemplates.fields(r.getString(0), task, r.getString(2), r.getString(3),
                 r.getString(4), r.getString(5), choices));

@@ -49,11 +49,7 @@ public record Recipe(String name, String description, Unit unit, Double total, l
   public static List<Recipe> load(String nameOrPath) {
     ConfFiles.ConfFile file = ConfFiles.find(nameOrPath);
     try {
-      Config root = file.config().resolve();
-      Config defaults = root.hasPath("defaults") ? root.getConfig("defaults")
-          : com.typesafe.config.ConfigFactory.empty();
-      ConfFiles.checkKeys(defaults.root().keySet(), RECIPE_KEYS,
-          "defaults (" + file.description() + ")");
+      Config defaults = file.defaults(RECIPE_KEYS);
       List<Recipe> out = new ArrayList<>();
       for (ConfFiles.Entry e : file.entries("recipes", "recipe",
           "recipes { name { components = [...] } }")) {

@@ -6,9 +6,7 @@ import io.finmix.jobs.core.SparkSessions;
 import io.finmix.jobs.core.StageCommand;
 import java.io.File;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.hive.thriftserver.SparkSQLCLIDriver;
 import picocli.CommandLine.Command;
@@ -48,13 +46,8 @@ public final class SqlShellJob extends StageCommand {
 
   @Override
   public int run(FinmixConfig config) {
-    Map<String, String> conf = new HashMap<>(SparkSessions.catalogConf(config));
-    if (System.getProperty("spark.master") == null) {
-      conf.put("spark.master", "local[*]");
-    }
-    conf.putIfAbsent("spark.app.name", "finmix sql");
     // The shell reads its SparkConf from system properties; the catalog comes from finmix.conf.
-    conf.forEach(System::setProperty);
+    SparkSessions.sqlDriverConf(config, "finmix sql").forEach(System::setProperty);
     if (new Path(config.warehouse()).toUri().getScheme() == null) {
       // Derby cannot create its log in a directory that does not exist yet (a new warehouse)
       // and prints its whole boot report on stderr instead.

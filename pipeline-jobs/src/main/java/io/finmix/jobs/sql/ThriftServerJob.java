@@ -7,7 +7,6 @@ import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.UserError;
 import java.io.File;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
@@ -58,11 +57,7 @@ public final class ThriftServerJob extends StageCommand {
     if (port < 1 || port > 65535) {
       throw new UserError("--port " + port + " is not a TCP port (1-65535)");
     }
-    Map<String, String> conf = new HashMap<>(SparkSessions.catalogConf(config));
-    if (System.getProperty("spark.master") == null) {
-      conf.put("spark.master", "local[*]");
-    }
-    conf.putIfAbsent("spark.app.name", "finmix thriftserver");
+    Map<String, String> conf = SparkSessions.sqlDriverConf(config, "finmix thriftserver");
     List<String> args = new ArrayList<>();
     String warehouse = config.warehouse();
     if (new Path(warehouse).toUri().getScheme() == null) {

@@ -650,8 +650,7 @@ public final class TrainJob extends StageCommand {
 
   private static void writeMetrics(SparkSession spark, Run run, List<Row> metrics) {
     spark.sparkContext().setJobDescription("train " + run.trainRun() + ": write train.metrics");
-    TableWriter.overwrite(spark, "train.metrics", spark.createDataFrame(metrics,
-        TableSchemas.load("train.metrics").schema()), rowsOf(run));
+    TableWriter.overwrite(spark, "train.metrics", metrics, rowsOf(run));
   }
 
   private static void writeRunRow(SparkSession spark, Run run, Checkpoint current,
@@ -675,7 +674,6 @@ public final class TrainJob extends StageCommand {
         Integer.parseInt(current.state().getOrDefault("resumes", "0")), checkpoint, hf);
     spark.sparkContext().setJobDescription("train " + run.trainRun() + ": write train.runs ("
         + status + ")");
-    TableWriter.overwrite(spark, "train.runs", spark.createDataFrame(List.of(row),
-        TableSchemas.load("train.runs").schema()), rowsOf(run));
+    TableWriter.overwrite(spark, "train.runs", List.of(row), rowsOf(run));
   }
 }

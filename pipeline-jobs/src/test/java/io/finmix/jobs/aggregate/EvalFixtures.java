@@ -1,7 +1,6 @@
 package io.finmix.jobs.aggregate;
 
 import io.finmix.jobs.core.TableWriter;
-import io.finmix.schemas.TableSchemas;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,9 +56,8 @@ public final class EvalFixtures {
 
   /** Writes train.runs and eval.predictions of the run id. */
   public void write(SparkSession spark) {
-    TableWriter.overwrite(spark, "train.runs", spark.createDataFrame(runs,
-        TableSchemas.load("train.runs").schema()), functions.col("run_id").equalTo(runId));
-    TableWriter.overwrite(spark, "eval.predictions", spark.createDataFrame(predictions,
-        TableSchemas.load("eval.predictions").schema()), functions.col("run_id").equalTo(runId));
+    TableWriter.overwrite(spark, "train.runs", runs, functions.col("run_id").equalTo(runId));
+    TableWriter.overwrite(spark, "eval.predictions", predictions,
+        functions.col("run_id").equalTo(runId));
   }
 }
