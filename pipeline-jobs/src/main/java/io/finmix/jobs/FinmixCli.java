@@ -9,6 +9,7 @@ import io.finmix.jobs.eval.EvaluateJob;
 import io.finmix.jobs.ingest.IngestJob;
 import io.finmix.jobs.mix.MixJob;
 import io.finmix.jobs.run.RunJob;
+import io.finmix.jobs.sweep.SweepJob;
 import io.finmix.jobs.sample.SampleDataJob;
 import io.finmix.jobs.sql.SqlShellJob;
 import io.finmix.jobs.sql.ThriftServerJob;
@@ -44,6 +45,7 @@ import picocli.CommandLine.Spec;
         TrainJob.class,
         EvaluateJob.class,
         AggregateJob.class,
+        SweepJob.class,
         SqlShellJob.class,
         ThriftServerJob.class,
         CommandLine.HelpCommand.class

@@ -108,6 +108,13 @@ public final class IngestJob extends StageCommand {
     }
   }
 
+  /** The root the config's sources are read from (the sources file's, or ingest.data_root). */
+  public static String dataRoot(FinmixConfig config) {
+    Config c = config.config();
+    return SourcesFile.load(c.getString("ingest.sources"), c.getString("ingest.data_root"),
+        c.getStringList("ingest.only"), c.getInt("ingest.max_chars")).get(0).dataRoot();
+  }
+
   /** Runs the stage: read, map, check keys, write both tables, report. */
   public static Result ingest(SparkSession spark, FinmixConfig config) {
     long started = System.nanoTime();

@@ -2,101 +2,271 @@ package io.finmix.jobs.run;
 
 import io.finmix.jobs.FinmixCli;
 import io.finmix.jobs.core.FinmixConfig;
+import io.finmix.jobs.core.StableHash;
 import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.StageState;
+import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.decontaminate.DecontaminateJob;
 import io.finmix.jobs.dedup.DedupJob;
 import io.finmix.jobs.ingest.IngestJob;
 import io.finmix.jobs.mix.MixJob;
 import io.finmix.jobs.sample.SampleDataJob;
+import io.finmix.jobs.sweep.Sweep;
+import io.finmix.jobs.sweep.SweepGrid;
 import io.finmix.jobs.tokenize.TokenizeJob;
 import io.finmix.jobs.tokenize.TrainTokenizerJob;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The whole pipeline on the embedded default: generated sample data, local Spark, every stage
- * in order. The stages built so far: sample-data, ingest, dedup, decontaminate, mix, train-tokenizer, tokenize.
+ * in order, each skipped when its inputs and outputs are as it last left them.
  */
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
         "The whole pipeline on the embedded default (generated sample data, local Spark).",
-        "Stages, in order: sample-data (to run.sample_data_dir), ingest (run.sources),",
-        "dedup, decontaminate, mix (every recipe of mix.recipes), train-tokenizer (when",
-        "run.tokenizer = trained; then mix again with its token counts), tokenize (and pack)."
+        "Stages, in order: sample-data (to run.sample_data_dir), ingest (run.sources), dedup,",
+        "decontaminate, mix (every recipe of mix.recipes; with run.tokenizer = trained, then",
+        "train-tokenizer and mix again counting its tokens), tokenize (and pack), train (the",
+        "sweep grid, run.train_steps each), evaluate (run.eval_max_rows), aggregate.",
+        "A stage whose inputs (config, conf files, the tables it reads) and outputs are as it",
+        "left them is skipped; --force runs it anyway."
     })
 public final class RunJob extends StageCommand {
 
   private static final Logger LOG = LoggerFactory.getLogger(RunJob.class);
 
+  /** The stages of {@code finmix run}, in order. */
+  public static final List<String> STAGES = List.of("sample-data", "ingest", "dedup",
+      "decontaminate", "mix", "tokenize", "train", "evaluate", "aggregate");
+
+  @Option(names = "--stage", split = ",", paramLabel = "NAME",
+      description = "Only these stages (of: sample-data, ingest, dedup, decontaminate, mix, "
+          + "tokenize, train, evaluate, aggregate); the others are neither run nor checked.")
+  List<String> only;
+
+  @Option(names = "--force", description = "Run the stages even when they are unchanged.")
+  boolean force;
+
   public static void main(String[] args) {
     FinmixCli.exit(FinmixCli.execute(new RunJob(), args));
   }
 
-  @Override
-  public int run(FinmixConfig config) {
-    long started = System.nanoTime();
-    int stages = 7;
-    String dir = SampleDataJob.outputDir(config);
-    LOG.info("run {}: stage 1/{} sample-data -> {}", config.runId(), stages, dir);
-    SampleDataJob.generate(config, dir);
+  /** What happened to a stage in this run. */
+  record Done(String stage, String what, double seconds) {}
 
-    LOG.info("run {}: stage 2/{} ingest ({})", config.runId(), stages,
-        config.config().getString("run.sources"));
-    FinmixConfig ingest = config.with("finmix run", Map.of(
-        "ingest.sources", config.config().getString("run.sources"),
+  private final List<Done> done = new ArrayList<>();
+  private FinmixConfig config;
+  private SparkSession spark;
+  private Configuration hadoop;
+  private boolean upstreamRan;
+
+  @Override
+  public int run(FinmixConfig given) {
+    long started = System.nanoTime();
+    List<String> stages = only == null || only.isEmpty() ? STAGES : only;
+    for (String s : stages) {
+      if (!STAGES.contains(s)) {
+        throw new UserError("--stage: '" + s + "' is not a stage of finmix run " + STAGES);
+      }
+    }
+    boolean sample = given.config().getBoolean("run.sample_data");
+    String dir = sample ? SampleDataJob.outputDir(given) : "";
+    config = !sample ? given : given.with("finmix run", Map.of(
+        "ingest.sources", given.config().getString("run.sources"),
         "ingest.data_root", dir,
         "ingest.only", List.of()));
-    SparkSession spark = session(ingest, "run");
-    IngestJob.Result ingested = IngestJob.ingest(spark, ingest);
-    ingested.print(System.out);
+    spark = session(config, "run");
+    hadoop = spark.sparkContext().hadoopConfiguration();
+    String runId = config.runId();
 
-    LOG.info("run {}: stage 3/{} dedup", config.runId(), stages);
-    DedupJob.Result deduped = DedupJob.dedup(spark, config);
-    deduped.print(System.out);
+    stage(sample ? stages : List.of(), "sample-data", dir,
+        () -> StageState.of(StageState.config(config, "sample_data"), dir),
+        () -> StageState.files(hadoop, dir),
+        () -> SampleDataJob.generate(config, dir));
+    stage(stages, "ingest", config.config().getString("ingest.sources"),
+        () -> StageState.of(StageState.config(config, "ingest"),
+            StageState.confFiles(config, "ingest.sources"),
+            StageState.files(hadoop, sample ? dir : IngestJob.dataRoot(config))),
+        () -> StageState.tables(spark, runId, "corpus.records", "corpus.quarantine"),
+        () -> IngestJob.ingest(spark, config).print(System.out));
+    stage(stages, "dedup", "",
+        () -> StageState.of(StageState.config(config, "dedup", "normalize"),
+            StageState.tables(spark, runId, "corpus.records")),
+        () -> StageState.tables(spark, runId, "corpus.deduped", "corpus.duplicate_clusters"),
+        () -> DedupJob.dedup(spark, config).print(System.out));
+    stage(stages, "decontaminate", "",
+        () -> StageState.of(StageState.config(config, "decontaminate", "normalize"),
+            StageState.confFiles(config, "decontaminate.benchmarks"),
+            StageState.tables(spark, runId, "corpus.deduped")),
+        () -> StageState.tables(spark, runId, "corpus.clean", "corpus.contamination"),
+        () -> DecontaminateJob.decontaminate(spark, config).print(System.out));
 
-    LOG.info("run {}: stage 4/{} decontaminate", config.runId(), stages);
-    DecontaminateJob.Result clean = DecontaminateJob.decontaminate(spark, config);
-    clean.print(System.out);
+    boolean trained = config.config().getString("run.tokenizer").equals("trained");
+    String tokenizer = trained
+        ? TrainTokenizerJob.outputDir(config).resolve("tokenizer.json").toString()
+        : config.config().getString("run.tokenizer");
+    FinmixConfig before = config;
+    stage(stages, "mix", config.config().getString("mix.recipes")
+            + (trained ? ", then train-tokenizer and mix again" : ""),
+        () -> StageState.of(StageState.config(before, "mix", "run.tokenizer", "train_tokenizer"),
+            StageState.confFiles(before, "mix.recipes", "mix.prompts"),
+            StageState.tables(spark, runId, "corpus.clean")),
+        () -> StageState.of(StageState.tables(spark, runId, "corpus.mixtures"),
+            fileHash(trained ? tokenizer : "")),
+        () -> mix(trained));
+    config = config.with("finmix run", Map.of("tokenize.tokenizer", tokenizer));
+    stage(stages, "tokenize", tokenizer + ", seq_len " + config.config().getInt("tokenize.seq_len"),
+        () -> StageState.of(StageState.config(config, "tokenize"), fileHash(tokenizer),
+            StageState.tables(spark, runId, "corpus.mixtures")),
+        () -> StageState.tables(spark, runId, "train.sequences"),
+        () -> TokenizeJob.tokenize(spark, config).print(System.out));
 
-    LOG.info("run {}: stage 5/{} mix ({})", config.runId(), stages,
-        config.config().getString("mix.recipes"));
+    config = config.with("finmix run", sized(config));
+    Sweep sweep = new Sweep(spark, config);
+    List<SweepGrid.Point> points = SweepGrid.plan(config);
+    Sweep.Result last = null;
+    for (Sweep.Stage s : List.of(Sweep.Stage.TRAIN, Sweep.Stage.EVALUATE, Sweep.Stage.AGGREGATE)) {
+      String name = s.name().toLowerCase(Locale.ROOT);
+      if (!stages.contains(name)) {
+        continue;
+      }
+      int n = STAGES.indexOf(name) + 1;
+      LOG.info("run {}: stage {}/{} {} ({} training runs: {})", runId, n, STAGES.size(), name,
+          points.size(), config.config().getList("sweep.recipes").unwrapped());
+      long t0 = System.nanoTime();
+      if (force && s == Sweep.Stage.AGGREGATE) {
+        StageState.clear(config, hadoop, "aggregate");
+      }
+      Sweep.Result r = sweep.run(points, s);
+      last = r;
+      String what = s == Sweep.Stage.AGGREGATE ? r.aggregate() : summary(r, s);
+      done.add(new Done(name, what, (System.nanoTime() - t0) / 1e9));
+      LOG.info("run {}: stage {}/{} {}: {}", runId, n, STAGES.size(), name, what);
+      if (r.failed()) {
+        r.print(System.out);
+        printSummary(started);
+        return FinmixCli.FAILURE;
+      }
+    }
+    if (last != null && last.aggregated() != null) {
+      last.aggregated().print(System.out);
+    }
+    printSummary(started);
+    return 0;
+  }
+
+  /** The training and evaluation size of {@code run} (the run.* keys) over the train section. */
+  private static Map<String, Object> sized(FinmixConfig config) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    long steps = config.config().getLong("run.train_steps");
+    if (steps > 0) {
+      m.put("train.steps", steps);
+    }
+    int batch = config.config().getInt("run.batch_per_worker");
+    if (batch > 0) {
+      m.put("train.batch_per_worker", batch);
+    }
+    int rows = config.config().getInt("run.eval_max_rows");
+    if (rows >= 0) {
+      m.put("evaluate.max_rows", rows);
+    }
+    return m;
+  }
+
+  private static String summary(Sweep.Result r, Sweep.Stage s) {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    for (Sweep.Outcome o : r.runs()) {
+      counts.merge(s == Sweep.Stage.TRAIN ? o.train() : o.evaluate(), 1, Integer::sum);
+    }
+    return counts.toString().replaceAll("[{}]", "");
+  }
+
+  private void mix(boolean trained) {
     MixJob.Result mixed = MixJob.mix(spark, config);
-    String tokenizer = config.config().getString("run.tokenizer");
-    if (tokenizer.equals("trained")) {
-      LOG.info("run {}: stage 6/{} train-tokenizer (on {})", config.runId(), stages,
+    if (trained) {
+      LOG.info("run {}: train-tokenizer (on {})", config.runId(),
           config.config().getString("train_tokenizer.recipe"));
-      TrainTokenizerJob.Result trained = TrainTokenizerJob.train(spark, config);
-      trained.print(System.out);
-      tokenizer = trained.tokenizerJson().toString();
+      TrainTokenizerJob.Result t = TrainTokenizerJob.train(spark, config);
+      t.print(System.out);
       // Mixed again, so token-weighted recipes count the tokens they will be packed in.
-      LOG.info("run {}: stage 6/{} mix again, counting {} tokens", config.runId(), stages,
-          trained.tokenizerId());
-      config = config.with("finmix run", Map.of("tokenize.tokenizer", tokenizer));
-      mixed = MixJob.mix(spark, config);
-    } else {
-      config = config.with("finmix run", Map.of("tokenize.tokenizer", tokenizer));
+      LOG.info("run {}: mix again, counting {} tokens", config.runId(), t.tokenizerId());
+      mixed = MixJob.mix(spark, config.with("finmix run", Map.of("tokenize.tokenizer",
+          t.tokenizerJson().toString())));
     }
     mixed.print(System.out);
+  }
 
-    LOG.info("run {}: stage 7/{} tokenize ({}, seq_len {})", config.runId(), stages, tokenizer,
-        config.config().getInt("tokenize.seq_len"));
-    TokenizeJob.Result packed = TokenizeJob.tokenize(spark, config);
-    packed.print(System.out);
+  /**
+   * Runs one stage unless it is unchanged: the inputs it last ran on are the inputs now, its
+   * outputs are as it left them, and no stage before it ran in this run.
+   */
+  private void stage(List<String> stages, String name, String detail, Supplier<String> inputs,
+      Supplier<String> outputs, Runnable body) {
+    if (!stages.contains(name)) {
+      return;
+    }
+    int n = STAGES.indexOf(name) + 1;
+    String prefix = "run " + config.runId() + ": stage " + n + "/" + STAGES.size() + " " + name;
+    long t0 = System.nanoTime();
+    String in = inputs.get();
+    var was = StageState.read(config, hadoop, name);
+    if (!force && !upstreamRan && was.isPresent() && was.get().inputs().equals(in)
+        && was.get().outputs().equals(outputs.get())) {
+      LOG.info("{}: unchanged since it last ran, skipped", prefix);
+      done.add(new Done(name, "skipped (unchanged)", (System.nanoTime() - t0) / 1e9));
+      return;
+    }
+    LOG.info("{}{}", prefix, detail.isEmpty() ? "" : " (" + detail + ")");
+    StageState.clear(config, hadoop, name);
+    body.run();
+    StageState.write(config, hadoop, name, new StageState.State(inputs.get(), outputs.get()));
+    upstreamRan = true;
+    done.add(new Done(name, "ran", (System.nanoTime() - t0) / 1e9));
+  }
 
-    System.out.printf("%nfinmix run %s finished in %d s.%n", config.runId(),
+  private static String fileHash(String path) {
+    if (path.isEmpty() || !Files.isRegularFile(Path.of(path))) {
+      return path.isEmpty() ? "" : "absent";
+    }
+    try {
+      return StableHash.hex128(Files.readString(Path.of(path)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + path, e);
+    }
+  }
+
+  private void printSummary(long started) {
+    System.out.printf("%nfinmix run %s finished in %d s:%n", config.runId(),
         (System.nanoTime() - started) / 1_000_000_000L);
+    for (Done d : done) {
+      System.out.printf(Locale.ROOT, "  %-14s %-40s %6.1f s%n", d.stage(), d.what(), d.seconds());
+    }
     System.out.println("tables:  finmix.corpus.records, .quarantine, .deduped, "
-        + ".duplicate_clusters, .clean, .contamination, .mixtures; finmix.train.sequences; in "
-        + config.warehouse() + "/catalog");
-    System.out.println("reports: " + config.runDir() + "/report/");
-    System.out.println("query:   bin/finmix sql -e \"SELECT recipe, component, count(*) FROM "
-        + "finmix.corpus.mixtures WHERE run_id = '" + config.runId() + "' GROUP BY 1, 2\"");
-    return 0;
+        + ".duplicate_clusters, .clean, .contamination, .mixtures; finmix.train.sequences, "
+        + ".runs, .metrics; finmix.eval.predictions, .scores, .comparisons, .leaderboard, "
+        + ".cocktail_effect; in " + config.warehouse() + "/catalog");
+    System.out.println("reports: " + config.runDir() + "/report/ (the evaluation report: "
+        + config.runDir() + "/report/eval/report.html)");
+    System.out.println("query:   bin/finmix sql -e \"SELECT benchmark, mode, recipe, test_value, "
+        + "test_ci_low, test_ci_high FROM finmix.eval.leaderboard WHERE run_id = '"
+        + config.runId() + "'\"");
+    System.out.flush();
   }
 }

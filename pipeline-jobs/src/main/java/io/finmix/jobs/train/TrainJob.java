@@ -546,6 +546,12 @@ public final class TrainJob extends StageCommand {
     return Path.of(runDir.replaceFirst("^file:", "")).resolve("train").toAbsolutePath();
   }
 
+  /** The directory of the training run the config names (checkpoints, reports). */
+  public static Path runDir(FinmixConfig config) {
+    TrainSettings s = TrainSettings.of(config);
+    return outputRoot(config, s).resolve(s.trainRun());
+  }
+
   private static long currentSnapshot(SparkSession spark) {
     TableWriter.ensureTable(spark, "train.sequences");
     try {

@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.finmix.jobs.CliRunner;
 import io.finmix.jobs.SparkTestBase;
-import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.eval.EvaluateJob;
 import io.finmix.jobs.mix.MixJob;
 import io.finmix.jobs.tokenize.TokenizeJob;
 import io.finmix.jobs.train.TrainJob;
-import io.finmix.schemas.TableSchemas;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,11 +16,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import scala.collection.JavaConverters;
-import scala.collection.immutable.Map$;
 
 /**
  * evaluate + aggregate end to end on tiny models trained here: a learnable two-class
@@ -37,48 +32,9 @@ class EvaluateAggregateTest extends SparkTestBase {
 
   @BeforeAll
   static void trainFourRuns() throws Exception {
-    List<Row> rows = new ArrayList<>();
-    String[] companies = {"Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne",
-        "Wonka", "Tyrell", "Cyberdyne", "Soylent", "Aperture"};
-    for (int i = 0; i < 288; i++) {
-      boolean up = (i * 7 + i / 5) % 2 == 0;
-      String split = i < 240 ? "train" : i < 264 ? "valid" : "test";
-      String label = up ? "positive" : "negative";
-      rows.add(record("s" + i, "toysent", "sentiment", split, null,
-          companies[i % companies.length] + ": " + (up ? "up " : "down ").repeat(4 + i % 3),
-          label, label, List.of("negative", "positive")));
-    }
-    for (int i = 0; i < 76; i++) {
-      String split = i < 60 ? "train" : i < 68 ? "valid" : "test";
-      int a = 1 + i % 5;
-      int b = 2 + i % 4;
-      rows.add(record("n" + i, "toynum", "numeric_qa", split, "What is " + a + " plus " + b + "?",
-          "", Integer.toString(a + b), Integer.toString(a + b), null));
-    }
-    TableWriter.overwrite(SPARK, "corpus.clean", SPARK.createDataFrame(rows,
-        TableSchemas.load("corpus.clean").schema()), functions.col("run_id").equalTo(RUN));
-
-    Path dir = Files.createTempDirectory(Path.of(WAREHOUSE), "eval-conf");
-    Path recipes = dir.resolve("recipes.conf");
-    Files.writeString(recipes, """
-        recipes {
-          target-only-toy { components = [{ name = s, select { source = toysent } }] }
-          "toy+num" {
-            max_epochs = 2
-            components = [{ name = s, select { source = toysent } },
-                          { name = n, select { source = toynum } }]
-          }
-        }
-        """);
-    benchmarks = dir.resolve("benchmarks.conf");
-    Files.writeString(benchmarks, """
-        benchmarks {
-          toysent { source = toysent, splits = [valid, test], choices = [negative, positive],
-                    target_recipe = target-only-toy }
-          toynum  { source = toynum, splits = [valid, test], kind = numeric, max_new_tokens = 3,
-                    target_recipe = target-only-toy, k_shot = 1 }
-        }
-        """);
+    ToyCorpus.Paths files = ToyCorpus.write(RUN);
+    benchmarks = files.benchmarks();
+    Path recipes = files.recipes();
     common = List.of("--warehouse", WAREHOUSE, "--run-id", RUN, "--set",
         "tokenize.tokenizer=bytes", "--set", "tokenize.seq_len=256", "--set",
         "mix.recipes=" + recipes, "--set", "evaluate.benchmarks=" + benchmarks, "--set",
@@ -94,13 +50,6 @@ class EvaluateAggregateTest extends SparkTestBase {
         assertThat(r.exitCode()).as(r.err()).isZero();
       }
     }
-  }
-
-  private static Row record(String id, String source, String task, String split,
-      String instruction, String input, String output, String label, List<String> choices) {
-    return RowFactory.create(id, source, task, "finance", split, instruction, input, output,
-        choices == null ? null : JavaConverters.asScalaBuffer(choices).toSeq(), label,
-        Map$.MODULE$.empty(), "test", 0, "file:/fixture/" + source, 0L, 0, id, RUN);
   }
 
   private static CliRunner run(Object command, String... more) {
