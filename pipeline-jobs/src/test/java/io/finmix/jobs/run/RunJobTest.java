@@ -9,16 +9,51 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import io.finmix.jobs.dedup.DedupJob;
+import java.util.ArrayList;
+import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RunJobTest extends SparkTestBase {
 
+  private static final List<String> TABLES = List.of("corpus.records", "corpus.deduped",
+      "corpus.clean", "corpus.mixtures", "train.sequences", "train.runs", "eval.predictions",
+      "eval.leaderboard");
+  private static Path sample;
+
+  /** run on the sample corpus, sized for a test: tiny models, a few steps, a few eval rows. */
+  private static CliRunner run(String... more) {
+    List<String> args = new ArrayList<>(List.of("--warehouse", WAREHOUSE, "--run-id",
+        "run-test", "--set", "run.sample_data_dir=" + sample, "--set", "sweep.models=[tiny]",
+        "--set", "sweep.seeds=[1]", "--set", "run.train_steps=4", "--set",
+        "run.eval_max_rows=3", "--set", "tokenize.seq_len=256", "--set",
+        "train_tokenizer.vocab_size=1024", "--set", "aggregate.resamples=20", "--set",
+        "train.export_hf=false", "--set", "evaluate.only=[fpb]"));
+    args.addAll(List.of(more));
+    return CliRunner.run(new RunJob(), args.toArray(new String[0]));
+  }
+
+  private static Map<String, Long> snapshots() {
+    Map<String, Long> m = new TreeMap<>();
+    for (String t : TABLES) {
+      SPARK.sql("REFRESH TABLE finmix." + t);
+      m.put(t, sql("SELECT snapshot_id FROM finmix.%s.snapshots ORDER BY committed_at DESC "
+          + "LIMIT 1", t).get(0).getLong(0));
+    }
+    return m;
+  }
+
   @Test
+  @Order(1)
   void runWritesTheSampleDataAndRunsEveryStage() throws Exception {
-    Path sample = Files.createTempDirectory(Path.of(WAREHOUSE), "run-sample-");
-    CliRunner r = CliRunner.run(new RunJob(), "--warehouse", WAREHOUSE, "--run-id", "run-test",
-        "--set", "run.sample_data_dir=" + sample);
+    sample = Files.createTempDirectory(Path.of(WAREHOUSE), "run-sample-");
+    CliRunner r = run();
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(sample.resolve("fpb/all-data.csv")).exists();
     assertThat(count("SELECT count(DISTINCT source) FROM finmix.corpus.records "
@@ -48,5 +83,48 @@ class RunJobTest extends SparkTestBase {
     assertThat(count("SELECT count(*) FROM finmix.corpus.mixtures WHERE run_id = 'run-test' "
         + "AND recipe = 'target-only-fpb'")).isEqualTo(count("SELECT count(*) FROM "
         + "finmix.corpus.clean WHERE run_id = 'run-test' AND source = 'fpb' AND split = 'train'"));
+    // then the sweep grid trained, evaluated and aggregated
+    assertThat(sql("SELECT train_run, status, steps FROM finmix.train.runs WHERE run_id = "
+        + "'run-test' ORDER BY 1")).extracting(Row::toString).containsExactly(
+        "[finance+general+math-tiny-s1,finished,4]", "[target-only-fpb-tiny-s1,finished,4]");
+    assertThat(count("SELECT count(DISTINCT train_run) FROM finmix.eval.predictions WHERE run_id "
+        + "= 'run-test'")).isEqualTo(2);
+    assertThat(count("SELECT count(*) FROM finmix.eval.leaderboard WHERE run_id = 'run-test' "
+        + "AND benchmark = 'fpb'")).isGreaterThan(0);
+    assertThat(count("SELECT count(*) FROM finmix.eval.cocktail_effect WHERE run_id = "
+        + "'run-test' AND benchmark = 'fpb' AND recipe = 'finance+general+math'"))
+        .isGreaterThan(0);
+    assertThat(Path.of(WAREHOUSE, "runs", "run-test", "report", "eval", "report.html"))
+        .exists();
+  }
+
+  @Test
+  @Order(2)
+  void aSecondRunSkipsEveryStage() {
+    Map<String, Long> before = snapshots();
+    CliRunner r = run();
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(snapshots()).isEqualTo(before);
+  }
+
+  @Test
+  @Order(3)
+  void aStageRunAloneIsRedoneWithWhatFollowsIt() {
+    Map<String, Long> before = snapshots();
+    // dedup alone, with another setting: its output is not what run left
+    CliRunner alone = CliRunner.run(new DedupJob(), "--warehouse", WAREHOUSE, "--run-id",
+        "run-test", "--set", "dedup.near.enabled=false");
+    assertThat(alone.exitCode()).as(alone.err()).isZero();
+    CliRunner r = run("--stage", "ingest,dedup,decontaminate");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    Map<String, Long> after = snapshots();
+    assertThat(after.get("corpus.records")).isEqualTo(before.get("corpus.records"));
+    assertThat(after.get("corpus.deduped")).isNotEqualTo(before.get("corpus.deduped"));
+    assertThat(after.get("corpus.clean")).isNotEqualTo(before.get("corpus.clean"));
+    // stages not named were neither run nor checked
+    assertThat(after.get("corpus.mixtures")).isEqualTo(before.get("corpus.mixtures"));
+    // dedup ran with run's own settings again: near duplicates removed
+    assertThat(count("SELECT count(*) FROM finmix.corpus.duplicate_clusters WHERE run_id = "
+        + "'run-test' AND reason = 'near_duplicate'")).isGreaterThan(0);
   }
 }
