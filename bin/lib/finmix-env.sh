@@ -1,5 +1,5 @@
-# Shared by bin/finmix and the bench scripts: where finmix lives, building it on first use, and
-# the java command line that runs Spark's SparkSubmit from the build's jars.
+# Shared by bin/finmix, bin/spark-submit and the bench scripts: where finmix lives, building it on
+# first use, and the java command line that runs Spark's SparkSubmit from the build's jars.
 # Source it with FINMIX_HOME set to the checkout.
 
 finmix_die() {
@@ -73,4 +73,45 @@ finmix_check_java() {
   local v
   v="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
   [[ "${v%%.*}" -ge 17 ]] 2>/dev/null || finmix_die "Java 17 or newer is needed (found ${v:-unknown})"
+}
+
+# Runs Spark's SparkSubmit from the build's jars in place of this shell (exec): what bin/finmix and
+# bin/spark-submit share. The driver JVM (SparkSubmit's own, in client mode) gets the Java 17
+# module flags, conf/log4j2.properties and the heap; executors on a non-local master get the same
+# module flags (spark.executor.extraJavaOptions); a log file (stderr not a terminal: CI, Airflow)
+# gets no progress bar; the jobs see FINMIX_HOME, FINMIX_CONF_DIR and FINMIX_DATA_DIR. --conf
+# settings among the arguments come after these, so they win.
+#   finmix_exec_spark_submit MASTER DRIVER_MEMORY DRIVER_JAVA_OPTIONS DRIVER_CLASSPATH ARGS...
+# DRIVER_JAVA_OPTIONS (words) and DRIVER_CLASSPATH (prepended) may be empty; ARGS are
+# SparkSubmit's arguments after --master: its options, the application jar, the app's arguments.
+finmix_exec_spark_submit() {
+  local master="$1" driver_memory="$2" driver_java_options="$3" driver_classpath="$4"
+  shift 4
+  finmix_check_java
+  finmix_ensure_built
+  export FINMIX_HOME
+  export FINMIX_CONF_DIR="${FINMIX_CONF_DIR:-$FINMIX_HOME/conf}"
+  export FINMIX_DATA_DIR="${FINMIX_DATA_DIR:-$(cd "$FINMIX_HOME/.." && pwd)/shared/corpora}"
+  local classpath jvm_options
+  classpath="$(finmix_spark_classpath)"
+  jvm_options="$(finmix_jvm_options)"
+  [[ -z "$driver_classpath" ]] || classpath="$driver_classpath:$classpath"
+  local settings=()
+  # Spark's progress bar redraws one terminal line; in a log file it is noise, and finmix's own
+  # progress lines say the same.
+  [[ -t 2 ]] || settings+=(--conf spark.ui.showConsoleProgress=false)
+  # executors on a cluster are JVMs of their own: the same Java 17 module flags
+  [[ "$master" == local* ]] || settings+=(--conf "spark.executor.extraJavaOptions=$jvm_options")
+  # ND4J's native (off-heap) memory: at most FINMIX_OFFHEAP of buffers, and a garbage collection
+  # (then an OutOfMemoryError) once the whole process passes FINMIX_MAX_PHYSICAL, so buffers that
+  # only the collector frees cannot pile up while the heap itself is calm.
+  local offheap="-Dorg.bytedeco.javacpp.maxbytes=${FINMIX_OFFHEAP:-4g} -Dorg.bytedeco.javacpp.maxphysicalbytes=${FINMIX_MAX_PHYSICAL:-8g}"
+  # shellcheck disable=SC2086  # the JVM options are one word each
+  exec java $jvm_options $offheap $driver_java_options -Xmx"$driver_memory" \
+    -Dlog4j2.configurationFile="file:$FINMIX_CONF_DIR/log4j2.properties" \
+    -cp "$classpath" \
+    org.apache.spark.deploy.SparkSubmit \
+    --master "$master" \
+    ${settings[@]+"${settings[@]}"} \
+    "$@"
 }
