@@ -226,8 +226,6 @@ public final class TrainJob extends StageCommand {
       LOG.info("train {}: resuming from {}", trainRun, last);
       resumed = Checkpoint.read(last);
       lastCheckpoint = last.toString();
-    } else {
-      deleteTree(dir);
     }
     spark.sparkContext().setJobDescription("train " + trainRun + ": read train.sequences");
     long snapshot = resumed != null ? Long.parseLong(resumed.state().get("sequences_snapshot"))
@@ -339,6 +337,11 @@ public final class TrainJob extends StageCommand {
           .orderBy("step").collectAsList());
     }
     TrainingStats stats = new TrainingStats(trainRun, s, workers, trainableParameters);
+    if (resumed == null) {
+      // a fresh start replaces the run's files, only now that every setting has been checked:
+      // a refused re-run leaves the earlier run's checkpoints, which train.runs points to
+      deleteTree(dir);
+    }
     writeRun(spark, run, current, metrics, RUNNING, null, priorSeconds, lastCheckpoint, null);
     LOG.info("train {}: {} {} ({} parameters, {} trainable) on {} of recipe {} ({} training "
         + "sequences, {} held out), {} workers x {} sequences, {} steps ({} per epoch), "

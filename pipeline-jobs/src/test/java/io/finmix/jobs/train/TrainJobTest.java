@@ -226,6 +226,25 @@ class TrainJobTest extends SparkTestBase {
     assertThat(batch.err()).contains("fewer than one step needs");
   }
 
+  @Test
+  void aRerunRefusedForBadSettingsLeavesTheRunAsItWas() {
+    String[] settings = {"--name", "kept", "--steps", "4", "--checkpoint-every", "4"};
+    CliRunner first = train(settings);
+    assertThat(first.exitCode()).as(first.err()).isZero();
+    Path run = runDir("kept");
+    assertThat(Checkpoint.valid(run.resolve("checkpoints"))).containsOnlyKeys(4L);
+    // each problem is found before the run's directory is cleared for the new start
+    for (String[] bad : List.of(new String[] {"--recipe", "nope"},
+        new String[] {"--init", runDir("never-ran").toString()},
+        new String[] {"--batch-per-worker", "200"})) {
+      CliRunner again = train(concat(settings, bad));
+      assertThat(again.exitCode()).as(again.err()).isEqualTo(2);
+      assertThat(Checkpoint.valid(run.resolve("checkpoints"))).as("after %s", List.of(bad))
+          .containsOnlyKeys(4L);
+      assertThat(run.resolve("hf/model.safetensors")).as("after %s", List.of(bad)).exists();
+    }
+  }
+
   private static double[] toDoubles(float[] f) {
     double[] d = new double[f.length];
     for (int i = 0; i < f.length; i++) {
