@@ -3,17 +3,16 @@ package io.finmix.jobs.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.finmix.jobs.Launcher;
+import io.finmix.jobs.LoopbackCluster;
 import io.finmix.jobs.SparkTestBase;
 import io.finmix.model.io.Checkpoint;
 import io.finmix.model.nn.Decoder;
 import io.finmix.model.train.TrainConfig;
 import io.finmix.model.train.Trainer;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
@@ -32,38 +31,33 @@ import org.junit.jupiter.api.TestMethodOrder;
 class TrainClusterIT extends SparkTestBase {
 
   private static final String RUN = "cluster-it";
-  private static final int PORT = 17077;
-  private static final String MASTER = "spark://127.0.0.1:" + PORT;
-  private static final Map<String, String> ENV = Map.of("FINMIX_WAREHOUSE", WAREHOUSE);
+  private static LoopbackCluster cluster;
 
   @BeforeAll
   static void startCluster() throws Exception {
     ProgressionSequences.write(SPARK, RUN, 240, 64);
-    Launcher.Result start = Launcher.run(ENV, "cluster", "start", "--workers", "2", "--cores",
-        "1", "--memory", "2g", "--port", String.valueOf(PORT));
-    assertThat(start.exitCode()).as(start.out() + start.err()).isZero();
+    cluster = LoopbackCluster.start(WAREHOUSE);
   }
 
   @AfterAll
   static void stopCluster() throws Exception {
-    Launcher.run(ENV, "cluster", "stop");
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
-  private static List<String> command(String name, String... more) {
-    List<String> c = new ArrayList<>(List.of(Launcher.HOME.resolve("bin/finmix").toString(),
-        "--master", MASTER, "--conf", "spark.executor.memory=1g", "train", "--warehouse",
-        WAREHOUSE, "--run-id", RUN, "--recipe", ProgressionSequences.RECIPE, "--model", "tiny",
-        "--name", name, "--workers", "2", "--batch-per-worker", "4", "--averaging-frequency",
-        "4", "--lr", "1e-2", "--steps", "48", "--checkpoint-every", "8", "--set",
-        "tokenize.tokenizer=bytes", "--set", "tokenize.seq_len=64", "--set",
-        "train.warmup_steps=4"));
+  private static String[] command(String name, String... more) {
+    List<String> c = new ArrayList<>(List.of("train", "--warehouse", WAREHOUSE, "--run-id", RUN,
+        "--recipe", ProgressionSequences.RECIPE, "--model", "tiny", "--name", name, "--workers",
+        "2", "--batch-per-worker", "4", "--averaging-frequency", "4", "--lr", "1e-2", "--steps",
+        "48", "--checkpoint-every", "8", "--set", "tokenize.tokenizer=bytes", "--set",
+        "tokenize.seq_len=64", "--set", "train.warmup_steps=4"));
     c.addAll(List.of(more));
-    return c;
+    return c.toArray(new String[0]);
   }
 
   private static Launcher.Result train(String name, String... more) throws Exception {
-    List<String> c = command(name, more);
-    return Launcher.run(ENV, c.subList(1, c.size()).toArray(new String[0]));
+    return cluster.submit(command(name, more));
   }
 
   private static Path checkpoints(String name) {
@@ -84,19 +78,10 @@ class TrainClusterIT extends SparkTestBase {
 
   /** Starts a training run as a process; returns once its checkpoint at {@code step} exists. */
   private static Process startAndWaitForCheckpoint(String name, long step) throws Exception {
-    List<String> c = command(name);
-    ProcessBuilder pb = new ProcessBuilder(c).directory(Launcher.HOME.toFile())
-        .redirectErrorStream(true).redirectOutput(new File(WAREHOUSE, name + ".log"));
-    pb.environment().keySet().removeIf(k -> k.startsWith("FINMIX_"));
-    pb.environment().put("FINMIX_DRIVER_MEMORY", "2g");
-    Process p = pb.start();
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-    while (!Checkpoint.valid(checkpoints(name)).containsKey(step)) {
-      assertThat(p.isAlive()).as("train %s ended early: %s", name,
-          Files.readString(Path.of(WAREHOUSE, name + ".log"))).isTrue();
-      assertThat(System.nanoTime()).as("checkpoint %d of %s", step, name).isLessThan(deadline);
-      Thread.sleep(200);
-    }
+    Path log = Path.of(WAREHOUSE, name + ".log");
+    Process p = cluster.submitInBackground(log, command(name));
+    Launcher.awaitWhileRunning(p, log, "checkpoint " + step + " of " + name, 200,
+        () -> Checkpoint.valid(checkpoints(name)).containsKey(step));
     return p;
   }
 
@@ -144,9 +129,7 @@ class TrainClusterIT extends SparkTestBase {
   @Order(3)
   void aKilledWorkerDoesNotStopTheRun() throws Exception {
     Process p = startAndWaitForCheckpoint("worker-lost", 8);
-    Path pidFile = Path.of(WAREHOUSE, "cluster", "worker-2.pid");
-    long pid = Long.parseLong(Files.readString(pidFile).trim());
-    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    ProcessHandle.of(cluster.workerPid(2)).ifPresent(ProcessHandle::destroyForcibly);
     assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
     String log = Files.readString(Path.of(WAREHOUSE, "worker-lost.log"));
     assertThat(p.exitValue()).as(log).isZero();
