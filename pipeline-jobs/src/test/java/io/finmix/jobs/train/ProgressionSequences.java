@@ -19,9 +19,9 @@ import org.apache.spark.sql.SparkSession;
  * tokens each, packed into sequences, the loss on every token. After two tokens of an example
  * the rest is determined, so the loss falls fast.
  */
-final class ProgressionSequences {
+public final class ProgressionSequences {
 
-  static final String RECIPE = "progressions";
+  public static final String RECIPE = "progressions";
   static final int SPAN = 40;
 
   private ProgressionSequences() {}
@@ -58,7 +58,7 @@ final class ProgressionSequences {
         .filter(s -> s.get(0).logLikelihood() > s.get(1).logLikelihood()).count();
   }
 
-  static void write(SparkSession spark, String runId, int sequences, int seqLen) {
+  public static void write(SparkSession spark, String runId, int sequences, int seqLen) {
     Random r = new Random(7);
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < sequences; i++) {
