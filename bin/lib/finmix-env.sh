@@ -105,7 +105,7 @@ finmix_exec_spark_submit() {
   # ND4J's native (off-heap) memory: at most FINMIX_OFFHEAP of buffers, and a garbage collection
   # (then an OutOfMemoryError) once the whole process passes FINMIX_MAX_PHYSICAL, so buffers that
   # only the collector frees cannot pile up while the heap itself is calm.
-  local offheap="-Dorg.bytedeco.javacpp.maxbytes=${FINMIX_OFFHEAP:-4g} -Dorg.bytedeco.javacpp.maxphysicalbytes=${FINMIX_MAX_PHYSICAL:-8g}"
+  local offheap="-Dorg.bytedeco.javacpp.maxbytes=${FINMIX_OFFHEAP:-4g} -Dorg.bytedeco.javacpp.maxphysicalbytes=${FINMIX_MAX_PHYSICAL:-12g}"
   # shellcheck disable=SC2086  # the JVM options are one word each
   exec java $jvm_options $offheap $driver_java_options -Xmx"$driver_memory" \
     -Dlog4j2.configurationFile="file:$FINMIX_CONF_DIR/log4j2.properties" \
