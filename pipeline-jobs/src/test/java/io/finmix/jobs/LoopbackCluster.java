@@ -5,9 +5,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A Spark standalone cluster on loopback for integration tests: a Master on a free port and
@@ -37,6 +40,11 @@ public final class LoopbackCluster implements AutoCloseable {
           + r.out() + r.err());
     }
     return c;
+  }
+
+  /** The Master's URL, {@code spark://127.0.0.1:PORT}. */
+  public String master() {
+    return master;
   }
 
   /** {@code bin/finmix cluster stop}. */
@@ -74,8 +82,17 @@ public final class LoopbackCluster implements AutoCloseable {
 
   /** How many applications the Master has registered so far (drivers that got a session). */
   public long applications() throws IOException {
-    try (var lines = Files.lines(dir.resolve("logs/master.log"))) {
-      return lines.filter(l -> l.contains("Master: Registering app ")).count();
+    return applicationsByName().values().stream().mapToLong(Integer::longValue).sum();
+  }
+
+  /** The applications the Master has registered so far, by name, in order of first start. */
+  public Map<String, Integer> applicationsByName() throws IOException {
+    Map<String, Integer> apps = new LinkedHashMap<>();
+    Matcher m = Pattern.compile("Master: Registering app (\\S+)")
+        .matcher(Files.readString(dir.resolve("logs/master.log")));
+    while (m.find()) {
+      apps.merge(m.group(1), 1, Integer::sum);
     }
+    return apps;
   }
 }
