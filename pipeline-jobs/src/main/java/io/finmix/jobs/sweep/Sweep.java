@@ -27,6 +27,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.bytedeco.javacpp.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -242,8 +243,19 @@ public final class Sweep {
         message = e.getMessage();
       }
     }
-    return new Outcome(p.trainRun(), train, evaluate, attempts, (System.nanoTime() - t0) / 1e9,
-        message);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    LOG.info("sweep {}: {} train {}, evaluate {} in {} s; driver memory: {}", config.runId(),
+        p.trainRun(), train, evaluate, String.format(Locale.ROOT, "%.0f", seconds),
+        memory());
+    return new Outcome(p.trainRun(), train, evaluate, attempts, seconds, message);
+  }
+
+  /** The driver JVM's memory: heap in use, ND4J's native buffers (JavaCPP), the process RSS. */
+  static String memory() {
+    Runtime rt = Runtime.getRuntime();
+    return String.format(Locale.ROOT, "heap %.2f GB, native buffers %.2f GB, resident %.2f GB",
+        (rt.totalMemory() - rt.freeMemory()) / 1e9, Pointer.totalBytes() / 1e9,
+        Pointer.physicalBytes() / 1e9);
   }
 
   private record Trained(String status, int attempts, String message) {}
