@@ -74,6 +74,11 @@ public final class Decoder {
   private final INDArray positionTable;
   private boolean gradFunction;
 
+  /** The graph, for tests of how it runs. */
+  SameDiff graph() {
+    return sd;
+  }
+
   /** A freshly initialised model (normal(0, 0.02) weights, unit norms, zero biases). */
   public Decoder(ModelConfig config, long seed) {
     this(config, null, seed);
@@ -370,6 +375,8 @@ public final class Decoder {
    * dropout masks drawn from {@code dropoutSeed}, or all ones when it is null (no dropout).
    */
   private Map<String, INDArray> feed(Batch batch, Long dropoutSeed) {
+    Sessions.keepCurrentThreadOnly(sd);
+    Sessions.keepCurrentThreadOnly(sd.getFunction("grad"));
     int n = batch.rows() * batch.seqLen();
     int[] ids = flat(batch.ids(), n);
     for (int id : ids) {
@@ -450,6 +457,10 @@ public final class Decoder {
   }
 
   private static final Object STDOUT = new Object();
+
+  static {
+    Sessions.install();
+  }
 
   /**
    * SameDiff's createGradFunction prints a line per differentiated op ("Added differentiated op
