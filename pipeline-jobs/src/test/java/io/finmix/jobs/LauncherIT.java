@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,7 +18,10 @@ class LauncherIT {
   @BeforeAll
   static void runTheMainJob() throws Exception {
     warehouse = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "launcher-it-");
-    Launcher.Result run = Launcher.run("run", "--warehouse", warehouse.toString());
+    // the main job through the launcher, sized down (CI runs the embedded default itself)
+    List<String> args = new ArrayList<>(List.of("run", "--warehouse", warehouse.toString()));
+    args.addAll(SmallRun.settings());
+    Launcher.Result run = Launcher.run(args.toArray(new String[0]));
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains("finmix run local finished", "tables:", "reports:",
         "training rows removed:");

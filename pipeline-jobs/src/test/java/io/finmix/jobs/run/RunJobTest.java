@@ -3,6 +3,7 @@ package io.finmix.jobs.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.finmix.jobs.CliRunner;
+import io.finmix.jobs.SmallRun;
 import io.finmix.jobs.SparkTestBase;
 import io.finmix.jobs.core.RunReport;
 import java.nio.file.Files;
@@ -30,11 +31,8 @@ class RunJobTest extends SparkTestBase {
   /** run on the sample corpus, sized for a test: tiny models, a few steps, a few eval rows. */
   private static CliRunner run(String... more) {
     List<String> args = new ArrayList<>(List.of("--warehouse", WAREHOUSE, "--run-id",
-        "run-test", "--set", "run.sample_data_dir=" + sample, "--set", "sweep.models=[tiny]",
-        "--set", "sweep.seeds=[1]", "--set", "run.train_steps=4", "--set",
-        "run.eval_max_rows=3", "--set", "tokenize.seq_len=256", "--set",
-        "train_tokenizer.vocab_size=1024", "--set", "aggregate.resamples=20", "--set",
-        "train.export_hf=false", "--set", "evaluate.only=[fpb]"));
+        "run-test", "--set", "run.sample_data_dir=" + sample));
+    args.addAll(SmallRun.settings());
     args.addAll(List.of(more));
     return CliRunner.run(new RunJob(), args.toArray(new String[0]));
   }
