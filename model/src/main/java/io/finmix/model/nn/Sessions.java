@@ -20,18 +20,16 @@ final class Sessions {
   /** A session's array cache: {@code -Dfinmix.samediff.cache_mb}, default 256. */
   static final long CACHE_BYTES = Long.getLong("finmix.samediff.cache_mb", 256L) << 20;
 
-  static {
+  private Sessions() {}
+
+  /** Makes SameDiff create every session with a capped cache (Decoder's class init, once). */
+  static void install() {
     SameDiff.bindInferenceFactory(sd -> {
       InferenceSession session = new InferenceSession(sd);
       session.setMmgr(new ArrayCacheMemoryMgr(cacheFraction(), 1024, 2.0));
       return session;
     });
   }
-
-  private Sessions() {}
-
-  /** Binds the factory (once per JVM, when this class loads). */
-  static void install() {}
 
   /** The cache as the fraction of JavaCPP's max bytes that ArrayCacheMemoryMgr takes. */
   static double cacheFraction() {

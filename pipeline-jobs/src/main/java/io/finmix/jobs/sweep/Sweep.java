@@ -250,12 +250,14 @@ public final class Sweep {
     return new Outcome(p.trainRun(), train, evaluate, attempts, seconds, message);
   }
 
-  /** The driver JVM's memory: heap in use, ND4J's native buffers (JavaCPP), the process RSS. */
+  /**
+   * The driver JVM's memory: heap in use and the process's resident set (ND4J's buffers are
+   * outside JavaCPP's own count, Pointer.totalBytes(), which stays 0 while they grow).
+   */
   static String memory() {
     Runtime rt = Runtime.getRuntime();
-    return String.format(Locale.ROOT, "heap %.2f GB, native buffers %.2f GB, resident %.2f GB",
-        (rt.totalMemory() - rt.freeMemory()) / 1e9, Pointer.totalBytes() / 1e9,
-        Pointer.physicalBytes() / 1e9);
+    return String.format(Locale.ROOT, "heap %.2f GB, resident %.2f GB",
+        (rt.totalMemory() - rt.freeMemory()) / 1e9, Pointer.physicalBytes() / 1e9);
   }
 
   private record Trained(String status, int attempts, String message) {}
