@@ -1,16 +1,19 @@
 package io.finmix.model.infer;
 
-import io.finmix.model.nn.Batch;
+import io.finmix.model.nn.KvCache;
 import io.finmix.model.nn.Decoder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Log-likelihoods of candidate continuations given a prompt, for rank classification: each
- * (prompt, candidate) pair is one sequence, and pairs are packed side by side into rows of
- * {@code rowLength} tokens (attention stays inside each pair), {@code rowsPerPass} rows per
- * forward pass. A prompt too long for a row keeps its last tokens.
+ * Log-likelihoods of candidate continuations given a prompt, for rank classification. Each
+ * prompt is read once, into a {@link KvCache}: its last logits score every candidate's first
+ * token, and a candidate of several tokens continues from a copy of the prompt's cache, so a
+ * prompt is never read again for each of its choices. {@code rowsPerPass} prompts go through
+ * the model together; a prompt too long for {@code rowLength} tokens with its longest candidate
+ * keeps its last tokens.
  */
 public final class Scorer {
 
@@ -48,70 +51,105 @@ public final class Scorer {
       throw new IllegalArgumentException(prompts.size() + " prompts but " + candidates.size()
           + " candidate lists");
     }
-    List<int[]> seqs = new ArrayList<>();
-    List<Integer> answerLen = new ArrayList<>();
+    List<int[]> kept = new ArrayList<>();
     for (int i = 0; i < prompts.size(); i++) {
+      int longest = 0;
       for (int[] cand : candidates.get(i)) {
         if (cand.length == 0 || cand.length >= rowLength || prompts.get(i).length == 0) {
           throw new IllegalArgumentException("prompt " + i + ": a candidate of " + cand.length
               + " tokens after a prompt of " + prompts.get(i).length + " cannot be scored in "
               + "rows of " + rowLength);
         }
-        int[] p = prompts.get(i);
-        int keep = Math.min(p.length, rowLength - cand.length);
-        int[] s = new int[keep + cand.length];
-        System.arraycopy(p, p.length - keep, s, 0, keep);
-        System.arraycopy(cand, 0, s, keep, cand.length);
-        seqs.add(s);
-        answerLen.add(cand.length);
+        longest = Math.max(longest, cand.length);
+      }
+      int[] p = prompts.get(i);
+      int keep = Math.min(p.length, rowLength - longest);
+      kept.add(Arrays.copyOfRange(p, p.length - keep, p.length));
+    }
+    List<List<Choice>> out = new ArrayList<>();
+    for (int from = 0; from < prompts.size(); from += rowsPerPass) {
+      int to = Math.min(prompts.size(), from + rowsPerPass);
+      out.addAll(pass(kept.subList(from, to), candidates.subList(from, to)));
+    }
+    return out;
+  }
+
+  /** One pass: the prompts read together, then every longer candidate's continuation. */
+  private List<List<Choice>> pass(List<int[]> prompts, List<List<int[]>> candidates) {
+    int n = prompts.size();
+    int slots = n;
+    for (List<int[]> cands : candidates) {
+      for (int[] c : cands) {
+        slots += c.length > 1 ? 1 : 0;
       }
     }
-    double[] ll = new double[seqs.size()];
-    // first-fit into rows, in order; a pass takes rowsPerPass rows
-    List<List<Integer>> rows = new ArrayList<>();
-    List<Integer> used = new ArrayList<>();
-    for (int k = 0; k < seqs.size(); k++) {
-      int r = 0;
-      while (r < rows.size() && used.get(r) + seqs.get(k).length > rowLength) {
-        r++;
+    double[][] ll = new double[n][];
+    try (KvCache cache = model.newCache(slots, rowLength)) {
+      int[] promptSlots = new int[n];
+      int[] ones = new int[n];
+      for (int i = 0; i < n; i++) {
+        promptSlots[i] = i;
+        ones[i] = 1;
       }
-      if (r == rows.size()) {
-        rows.add(new ArrayList<>());
-        used.add(0);
-      }
-      rows.get(r).add(k);
-      used.set(r, used.get(r) + seqs.get(k).length);
-    }
-    for (int from = 0; from < rows.size(); from += rowsPerPass) {
-      List<List<Integer>> pass = rows.subList(from, Math.min(rows.size(), from + rowsPerPass));
-      int n = pass.size();
-      List<List<int[]>> packed = pass.stream().map(row -> row.stream().map(seqs::get).toList())
-          .toList();
-      INDArray losses = model.tokenLosses(Batch.ofPackedExamples(packed, rowLength,
-          (row, example) -> {
-            int k = pass.get(row).get(example);
-            return seqs.get(k).length - answerLen.get(k);
-          }));
-      for (int r = 0; r < n; r++) {
-        int at = 0;
-        for (int k : pass.get(r)) {
-          double sum = 0;
-          for (int i = 0; i < seqs.get(k).length; i++, at++) {
-            sum += losses.getDouble(r, at);
+      INDArray last = model.extend(cache, promptSlots, prompts, ones);
+      List<int[]> continuations = new ArrayList<>();
+      List<int[]> owners = new ArrayList<>(); // {prompt, candidate}
+      for (int i = 0; i < n; i++) {
+        double[] row = logSoftmax(last.getRow(i));
+        ll[i] = new double[candidates.get(i).size()];
+        for (int j = 0; j < ll[i].length; j++) {
+          int[] cand = candidates.get(i).get(j);
+          ll[i][j] = row[cand[0]];
+          if (cand.length > 1) {
+            cache.copy(i, n + continuations.size());
+            continuations.add(Arrays.copyOf(cand, cand.length - 1));
+            owners.add(new int[] {i, j});
           }
-          ll[k] = -sum;
+        }
+      }
+      if (!continuations.isEmpty()) {
+        int[] contSlots = new int[continuations.size()];
+        int[] wanted = new int[continuations.size()];
+        for (int k = 0; k < contSlots.length; k++) {
+          contSlots[k] = n + k;
+          wanted[k] = continuations.get(k).length;
+        }
+        INDArray logits = model.extend(cache, contSlots, continuations, wanted);
+        int r = 0;
+        for (int k = 0; k < contSlots.length; k++) {
+          int[] o = owners.get(k);
+          int[] cand = candidates.get(o[0]).get(o[1]);
+          for (int t = 1; t < cand.length; t++, r++) {
+            ll[o[0]][o[1]] += logSoftmax(logits.getRow(r))[cand[t]];
+          }
         }
       }
     }
     List<List<Choice>> out = new ArrayList<>();
-    int k = 0;
-    for (List<int[]> cands : candidates) {
+    for (int i = 0; i < n; i++) {
       List<Choice> choices = new ArrayList<>();
-      for (int j = 0; j < cands.size(); j++, k++) {
-        choices.add(new Choice(ll[k], answerLen.get(k)));
+      for (int j = 0; j < ll[i].length; j++) {
+        choices.add(new Choice(ll[i][j], candidates.get(i).get(j).length));
       }
       out.add(choices);
     }
     return out;
+  }
+
+  private static double[] logSoftmax(INDArray logits) {
+    double[] x = logits.toDoubleVector();
+    double max = Double.NEGATIVE_INFINITY;
+    for (double v : x) {
+      max = Math.max(max, v);
+    }
+    double z = 0;
+    for (double v : x) {
+      z += Math.exp(v - max);
+    }
+    double lse = max + Math.log(z);
+    for (int i = 0; i < x.length; i++) {
+      x[i] -= lse;
+    }
+    return x;
   }
 }

@@ -2,56 +2,53 @@ package io.finmix.model.nn;
 
 import io.finmix.model.config.LoraConfig;
 import io.finmix.model.config.ModelConfig;
-import io.finmix.model.config.ModelConfig.Biases;
-import io.finmix.model.config.ModelConfig.Mlp;
 import io.finmix.model.config.ModelConfig.Norm;
 import io.finmix.model.config.ModelConfig.Positions;
+import io.finmix.model.io.HfWeights;
 import io.finmix.model.io.NdTensors;
 import io.finmix.model.io.Safetensors.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.nd4j.autodiff.loss.LossReduce;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
+import org.nd4j.linalg.api.ops.random.impl.UniformDistribution;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The decoder-only transformer of a {@link ModelConfig}, as one SameDiff graph: RMSNorm or
- * LayerNorm, rotary or learned positions, grouped-query attention (query heads grouped per
- * key/value head, keys and values never repeated), optional per-head query/key norms, biases
- * (none, qkv, all), SwiGLU or tanh-GELU MLP, tied or separate output projection.
+ * The decoder-only transformer of a {@link ModelConfig}, written as llm.c writes GPT-2: each
+ * operation a small class with its forward and backward pass ({@link Embedding}, {@link
+ * RmsNorm}/{@link LayerNorm}, {@link Linear} with LoRA {@link Linear.Adapter adapters}, {@link
+ * Rotary}, {@link Attention}, {@link SwiGlu}/{@link GeluTanh}, {@link CrossEntropy}), the model a
+ * loop over its {@link Block}s, every activation, gradient and scratch buffer allocated once per
+ * batch shape and reused ({@link Buffers}), parameters and gradients updated in place.
  *
- * <p>Attention respects packing: token i attends to token j only inside its own example
- * (same segment id) and only backwards ({@code pos_j <= pos_i}, positions restarting per
- * example), so a packed row gives each example exactly the logits it gets alone.
- *
- * <p>The loss is token cross-entropy from integer labels, weighted by the loss mask and
- * averaged over the masked tokens; labels are never one-hot data (the graph expands them next
- * to the logits, the size of the logits' own gradient). The token and position tables are
- * looked up on the host and their gradients summed on the host ({@code gather}'s gradient in
- * DL4J 1.0.0-M2.1 overwrites repeated rows instead of adding them).
+ * <p>Shapes: Llama, Qwen2 and Qwen3 (RMSNorm, rotary, SwiGLU; grouped-query attention, query and
+ * key norms, qkv biases), GPT-2 (LayerNorm, learned positions, tanh-GELU, biases everywhere),
+ * tied or separate output projection. Attention respects packing: a token sees the earlier
+ * tokens of its own example only (a run of equal segment ids), so a packed row gives each
+ * example exactly the logits it gets alone. The loss is the cross-entropy of integer labels,
+ * weighted by the loss mask and averaged over the masked tokens.
  *
  * <p>With a {@link LoraConfig} the targeted projections carry low-rank adapters ({@code
  * ....q_proj.lora_A.weight} [rank, in], {@code lora_B.weight} [out, rank], PEFT's names); then
  * only the adapters are {@link #trainable()}, and {@link #mergedParameters()} folds them into
- * the base weights for export. Adapter dropout masks come from the host, seeded per step
- * ({@link #lossAndGradients(Batch, long)}), so a resumed run draws the same masks.
+ * the base weights for export. Adapter dropout is seeded per step ({@link
+ * #lossAndGradients(Batch, long)}), so a resumed run draws the same masks.
  *
  * <p>Parameter names follow Hugging Face's Llama layout ({@code model.layers.0.self_attn.q_proj
- * .weight}, weights [out, in]) so checkpoints map one to one. Not thread-safe.
+ * .weight}, weights [out, in]) so checkpoints map one to one. {@code float} and {@code double}
+ * (gradient checks); {@code half} is refused. Not thread-safe: one caller at a time.
  */
-public final class Decoder {
+public final class Decoder implements AutoCloseable {
 
   static final String EMBED = "model.embed_tokens.weight";
   static final String POSITIONS = "model.embed_positions.weight";
@@ -59,25 +56,25 @@ public final class Decoder {
 
   static final String LORA_A = ".lora_A.weight";
   static final String LORA_B = ".lora_B.weight";
-  private static final String DROPOUT = ".lora_dropout";
 
-  /** The loss of a batch and the gradient of every trainable parameter. */
+  /**
+   * The loss of a batch and the gradient of every trainable parameter; the arrays are the
+   * model's own gradient buffers, overwritten by its next backward pass.
+   */
   public record Gradients(double loss, Map<String, INDArray> byName) {}
 
   private final ModelConfig c;
   private final LoraConfig lora;
   private final DataType dt;
-  /** Adapter dropout placeholders and their widths, in build order. */
-  private final Map<String, Integer> dropoutInputs = new LinkedHashMap<>();
-  private final SameDiff sd;
-  private final INDArray embed;
-  private final INDArray positionTable;
-  private boolean gradFunction;
-
-  /** The graph, for tests of how it runs. */
-  SameDiff graph() {
-    return sd;
-  }
+  private final Map<String, INDArray> params = new TreeMap<>();
+  private final Map<String, INDArray> grads = new TreeMap<>();
+  private final Embedding embedding;
+  private final Block[] blocks;
+  private final Normalization finalNorm;
+  private final INDArray head;
+  private final INDArray headGrad;
+  private final Rotary rotary;
+  private final Buffers buffers;
 
   /** A freshly initialised model (normal(0, 0.02) weights, unit norms, zero biases). */
   public Decoder(ModelConfig config, long seed) {
@@ -86,33 +83,102 @@ public final class Decoder {
 
   /**
    * A freshly initialised model with adapters ({@code lora} null: none). The base weights are
-   * those of {@code new Decoder(config, seed)}; the adapters draw from their own stream.
+   * those of {@code new Decoder(config, seed)}; the adapters draw from their own stream (A
+   * uniform in ±1/sqrt(in), B zero, so training starts from the base model exactly).
    */
   public Decoder(ModelConfig config, LoraConfig lora, long seed) {
     this.c = config;
     this.lora = lora;
     this.dt = switch (config.dtype()) {
       case DOUBLE -> DataType.DOUBLE;
-      case HALF -> DataType.HALF;
       case FLOAT -> DataType.FLOAT;
+      case HALF -> throw new IllegalArgumentException("model config: dtype = half is not "
+          + "supported by finmix's engine (use float, or double for gradient checks)");
     };
-    Nd4j.getRandom().setSeed(seed);
-    this.sd = SameDiff.create();
-    INDArray table = weight(c.vocabSize(), c.hidden());
-    this.embed = c.tiedEmbeddings() ? sd.var(EMBED, table).getArr() : table;
-    this.positionTable = c.positions() == Positions.LEARNED
-        ? weight(c.maxSeqLen(), c.hidden()) : null;
-    build();
+    this.buffers = new Buffers(dt);
+    Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed);
+    for (Map.Entry<String, long[]> e : HfWeights.shapes(config).entrySet()) {
+      String name = e.getKey();
+      INDArray p = Buffers.allocate(dt, e.getValue());
+      if (name.endsWith(".bias")) {
+        p.assign(0);
+      } else if (p.rank() == 1) {
+        p.assign(1); // norm weights
+      } else {
+        Nd4j.getExecutioner().exec(new GaussianDistribution(p, 0.0, 0.02), rng);
+      }
+      params.put(name, p);
+    }
+    Map<String, Linear.Adapter> adapters = new TreeMap<>();
     if (lora != null) {
-      Random adapters = Nd4j.getRandomFactory().getNewRandomInstance(seed ^ 0x10AAL);
-      for (Map.Entry<String, INDArray> e : parameters().entrySet()) {
-        if (e.getKey().endsWith(LORA_A)) {
-          INDArray a = e.getValue();
-          double bound = 1 / Math.sqrt(a.size(1));
-          a.assign(Nd4j.rand(0.0, 1.0, adapters, a.shape()).castTo(dt).muli(2 * bound).subi(bound));
+      Random adapterRng = Nd4j.getRandomFactory().getNewRandomInstance(seed ^ 0x10AAL);
+      int id = 0;
+      for (int l = 0; l < c.layers(); l++) {
+        for (String target : new TreeSet<>(lora.targets())) {
+          String module = "model.layers." + l + "." + LoraConfig.MODULES.get(target);
+          INDArray w = params.get(module + ".weight");
+          if (w == null) {
+            continue; // gate_proj of a GELU MLP
+          }
+          INDArray a = Buffers.allocate(dt, lora.rank(), w.size(1));
+          double bound = 1 / Math.sqrt(w.size(1));
+          Nd4j.getExecutioner().exec(new UniformDistribution(a, -bound, bound), adapterRng);
+          INDArray b = Buffers.allocate(dt, w.size(0), lora.rank());
+          params.put(module + LORA_A, a);
+          params.put(module + LORA_B, b);
+          adapters.put(module, new Linear.Adapter(a, b, grad(module + LORA_A),
+              grad(module + LORA_B), lora.scale(), lora.dropout(), id++));
         }
       }
     }
+    for (String name : params.keySet()) {
+      if (lora == null || isAdapter(name)) {
+        grad(name);
+      }
+    }
+    this.rotary = c.positions() == Positions.ROPE ? new Rotary(c.headDim(), c.ropeTheta(), dt)
+        : null;
+    this.embedding = new Embedding(params.get(EMBED), params.get(POSITIONS), grads.get(EMBED),
+        grads.get(POSITIONS));
+    this.blocks = new Block[c.layers()];
+    for (int l = 0; l < c.layers(); l++) {
+      String p = "model.layers." + l + ".";
+      blocks[l] = new Block(c, l, norm(p + "input_layernorm"),
+          linear(p + "self_attn.q_proj", adapters), linear(p + "self_attn.k_proj", adapters),
+          linear(p + "self_attn.v_proj", adapters),
+          c.qkNorm() ? rms(p + "self_attn.q_norm") : null,
+          c.qkNorm() ? rms(p + "self_attn.k_norm") : null,
+          linear(p + "self_attn.o_proj", adapters), norm(p + "post_attention_layernorm"),
+          params.containsKey(p + "mlp.gate_proj.weight") ? linear(p + "mlp.gate_proj", adapters)
+              : null,
+          linear(p + "mlp.up_proj", adapters), linear(p + "mlp.down_proj", adapters), rotary);
+    }
+    this.finalNorm = norm("model.norm");
+    this.head = c.tiedEmbeddings() ? params.get(EMBED) : params.get(HEAD);
+    this.headGrad = c.tiedEmbeddings() ? grads.get(EMBED) : grads.get(HEAD);
+  }
+
+  /** The gradient buffer of {@code name}, allocated on first use. */
+  private INDArray grad(String name) {
+    return grads.computeIfAbsent(name, n -> Buffers.allocate(dt, params.get(n).shape()));
+  }
+
+  private Linear linear(String module, Map<String, Linear.Adapter> adapters) {
+    return new Linear(module, params.get(module + ".weight"), params.get(module + ".bias"),
+        grads.get(module + ".weight"), grads.get(module + ".bias"), adapters.get(module));
+  }
+
+  private Normalization norm(String module) {
+    if (c.norm() == Norm.RMS) {
+      return rms(module);
+    }
+    return new LayerNorm(params.get(module + ".weight"), params.get(module + ".bias"),
+        grads.get(module + ".weight"), grads.get(module + ".bias"), c.normEps());
+  }
+
+  private RmsNorm rms(String module) {
+    return new RmsNorm(params.get(module + ".weight"), grads.get(module + ".weight"),
+        c.normEps());
   }
 
   public ModelConfig config() {
@@ -126,7 +192,7 @@ public final class Decoder {
 
   /** The names training updates: the adapters with LoRA, else every parameter. */
   public Set<String> trainable() {
-    return new TreeSet<>((lora == null ? parameters() : adapterParameters()).keySet());
+    return new TreeSet<>(grads.keySet());
   }
 
   /** Whether a parameter name is a LoRA adapter's ({@code ....lora_A.weight}, {@code lora_B}). */
@@ -141,9 +207,9 @@ public final class Decoder {
    */
   public void setParameters(Map<String, Tensor> values) {
     boolean anyAdapter = values.keySet().stream().anyMatch(Decoder::isAdapter);
-    Map<String, INDArray> params = parameters();
-    params.keySet().removeIf(n -> isAdapter(n) && !anyAdapter);
-    assign(params, values, "a parameter");
+    Map<String, INDArray> targets = parameters();
+    targets.keySet().removeIf(n -> isAdapter(n) && !anyAdapter);
+    assign(targets, values, "a parameter");
   }
 
   /** Sets the adapters alone, every one of them, from {@code values}; the base is untouched. */
@@ -151,7 +217,6 @@ public final class Decoder {
     assign(adapterParameters(), values, "an adapter");
   }
 
-  /** {@code targets} from {@code values}: the same names, the same shapes. */
   private void assign(Map<String, INDArray> targets, Map<String, Tensor> values, String what) {
     for (String name : values.keySet()) {
       if (!targets.containsKey(name)) {
@@ -169,13 +234,17 @@ public final class Decoder {
             + Arrays.toString(t.shape()) + ", the model needs "
             + Arrays.toString(e.getValue().shape()));
       }
-      e.getValue().assign(NdTensors.array(t, dt));
+      try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        INDArray value = NdTensors.array(t, dt);
+        e.getValue().assign(value);
+        value.close();
+      }
     }
   }
 
   /** The adapters alone (live arrays), by name; empty without LoRA. */
   public Map<String, INDArray> adapterParameters() {
-    Map<String, INDArray> out = new TreeMap<>(parameters());
+    Map<String, INDArray> out = new TreeMap<>(params);
     out.keySet().removeIf(n -> !isAdapter(n));
     return out;
   }
@@ -185,18 +254,17 @@ public final class Decoder {
    * the model a plain {@code Decoder} of the same config computes. Without LoRA, copies.
    */
   public Map<String, INDArray> mergedParameters() {
-    Map<String, INDArray> all = parameters();
     Map<String, INDArray> out = new TreeMap<>();
-    for (Map.Entry<String, INDArray> e : all.entrySet()) {
+    for (Map.Entry<String, INDArray> e : params.entrySet()) {
       String name = e.getKey();
       if (isAdapter(name)) {
         continue;
       }
       INDArray w = e.getValue().dup();
       String module = name.substring(0, name.length() - ".weight".length());
-      INDArray a = all.get(module + LORA_A);
+      INDArray a = params.get(module + LORA_A);
       if (a != null) {
-        w.addi(all.get(module + LORA_B).mmul(a).muli(lora.scale()));
+        w.addi(params.get(module + LORA_B).mmul(a).muli(lora.scale()));
       }
       out.put(name, w);
     }
@@ -205,242 +273,147 @@ public final class Decoder {
 
   /** Every parameter by name, the live arrays (changing one changes the model). */
   public Map<String, INDArray> parameters() {
-    Map<String, INDArray> out = new TreeMap<>();
-    for (SDVariable v : sd.variables()) {
-      if (v.getVariableType() == VariableType.VARIABLE) {
-        out.put(v.name(), v.getArr());
+    return new TreeMap<>(params);
+  }
+
+  // ---------------------------------------------------------------- training and scoring
+
+  /** A batch flattened to tokens: ids, positions, attention spans, loss rows and weights. */
+  private record Plan(int n, int[] ids, int[] positions, Attention.Spans spans, int[] lossRows,
+      int[] labels, float[] weights, float[] mask) {}
+
+  private Plan plan(Batch batch) {
+    int rows = batch.rows();
+    int t = batch.seqLen();
+    int n = rows * t;
+    int[] ids = new int[n];
+    int[] pos = new int[n];
+    int[] start = new int[n];
+    int[] length = new int[n];
+    int spans = 0;
+    List<Integer> lossRows = new ArrayList<>();
+    double count = 0;
+    for (int r = 0; r < rows; r++) {
+      int[] seg = batch.segments()[r];
+      Set<Integer> seen = new TreeSet<>();
+      for (int i = 0; i < t; i++) {
+        int k = r * t + i;
+        ids[k] = batch.ids()[r][i];
+        pos[k] = batch.positions()[r][i];
+        if (ids[k] < 0 || ids[k] >= c.vocabSize()) {
+          throw new IllegalArgumentException("token id " + ids[k] + " is outside the vocabulary ("
+              + c.vocabSize() + ")");
+        }
+        if (c.positions() == Positions.LEARNED && (pos[k] < 0 || pos[k] >= c.maxSeqLen())) {
+          throw new IllegalArgumentException("position " + pos[k] + " is past max_seq_len "
+              + c.maxSeqLen());
+        }
+        if (i == 0 || seg[i] != seg[i - 1]) {
+          if (!seen.add(seg[i])) {
+            throw new IllegalArgumentException("batch row " + r + ": segment " + seg[i]
+                + " is split in two (an example's tokens must be contiguous)");
+          }
+          start[spans] = k;
+          spans++;
+        }
+        length[spans - 1]++;
+        int m = batch.lossMask()[r][i];
+        if (m != 0) {
+          lossRows.add(k);
+          count += m;
+        }
       }
     }
-    out.put(EMBED, embed);
-    if (positionTable != null) {
-      out.put(POSITIONS, positionTable);
+    int m = lossRows.size();
+    int[] rowsWithLoss = new int[m];
+    int[] labels = new int[m];
+    float[] weights = new float[m];
+    float[] mask = new float[m];
+    for (int j = 0; j < m; j++) {
+      int k = lossRows.get(j);
+      rowsWithLoss[j] = k;
+      labels[j] = batch.labels()[k / t][k % t];
+      mask[j] = batch.lossMask()[k / t][k % t];
+      weights[j] = (float) (mask[j] / Math.max(1, count));
     }
-    return out;
-  }
-
-  private INDArray weight(long rows, long cols) {
-    return Nd4j.randn(dt, rows, cols).muli(0.02);
-  }
-
-  private void build() {
-    int h = c.hidden();
-    int hd = c.headDim();
-    SDVariable tokens = sd.placeHolder("tokens", dt, -1, h);
-    SDVariable pos = sd.placeHolder("pos", DataType.INT, -1, -1);
-    SDVariable seg = sd.placeHolder("seg", DataType.INT, -1, -1);
-    SDVariable labels = sd.placeHolder("labels", DataType.INT, -1);
-    SDVariable lossMask = sd.placeHolder("loss_mask", DataType.INT, -1);
-    SDVariable x = tokens;
-    if (positionTable != null) {
-      x = x.add(sd.placeHolder("position_rows", dt, -1, h));
-    }
-    SDVariable bt = sd.shape(seg).castTo(DataType.LONG);
-    SDVariable b = sd.slice(bt, new int[] {0}, new int[] {1});
-    SDVariable t = sd.slice(bt, new int[] {1}, new int[] {1});
-
-    // token i may see token j: same example, not later in it; as an additive bias [B,1,T,T]
-    SDVariable same = sd.eq(sd.expandDims(seg, 2), sd.expandDims(seg, 1));
-    SDVariable notLater = sd.lte(sd.expandDims(pos, 1), sd.expandDims(pos, 2));
-    SDVariable bias = sd.expandDims(sd.math.and(same, notLater).castTo(dt).sub(1.0).mul(1e9), 1);
-
-    SDVariable cos = null;
-    SDVariable sin = null;
-    SDVariable rotate = null;
-    if (c.positions() == Positions.ROPE) {
-      double[] inv = new double[hd];
-      for (int i = 0; i < hd / 2; i++) {
-        inv[i] = inv[i + hd / 2] = 1.0 / Math.pow(c.ropeTheta(), 2.0 * i / hd);
-      }
-      SDVariable angles = sd.reshape(pos, -1, 1).castTo(dt)
-          .mul(sd.constant("rope_inv_freq", Nd4j.createFromArray(inv).castTo(dt).reshape(1, hd)));
-      cos = sd.reshape(sd.math.cos(angles), -1, 1, hd);
-      sin = sd.reshape(sd.math.sin(angles), -1, 1, hd);
-      // rotate_half(v) = [-v2, v1] = v @ R
-      INDArray r = Nd4j.zeros(dt, hd, hd);
-      for (int i = 0; i < hd / 2; i++) {
-        r.putScalar(i + hd / 2, i, -1.0);
-        r.putScalar(i, i + hd / 2, 1.0);
-      }
-      rotate = sd.constant("rope_rotate", r);
-    }
-
-    int heads = c.heads();
-    int kv = c.kvHeads();
-    boolean qkvBias = c.biases() != Biases.NONE;
-    boolean allBias = c.biases() == Biases.ALL;
-    for (int l = 0; l < c.layers(); l++) {
-      String p = "model.layers." + l + ".";
-      SDVariable in = norm(p + "input_layernorm", x, h);
-      SDVariable q = sd.reshape(linear(p + "self_attn.q_proj", in, h, heads * hd, qkvBias),
-          -1, heads, hd);
-      SDVariable k = sd.reshape(linear(p + "self_attn.k_proj", in, h, kv * hd, qkvBias),
-          -1, kv, hd);
-      SDVariable v = linear(p + "self_attn.v_proj", in, h, kv * hd, qkvBias);
-      if (c.qkNorm()) {
-        q = rms(p + "self_attn.q_norm", q, hd, 2);
-        k = rms(p + "self_attn.k_norm", k, hd, 2);
-      }
-      if (rotate != null) {
-        q = rope(q, cos, sin, rotate, heads, hd);
-        k = rope(k, cos, sin, rotate, kv, hd);
-      }
-      // [N,h,hd] -> [B,h,T,hd]; the g query heads of one kv head side by side along time
-      SDVariable q4 = sd.permute(sd.reshape(q, cat(b, t, dims(heads, hd))), 0, 2, 1, 3);
-      SDVariable k4 = sd.permute(sd.reshape(k, cat(b, t, dims(kv, hd))), 0, 2, 1, 3);
-      SDVariable v4 = sd.permute(sd.reshape(v, cat(b, t, dims(kv, hd))), 0, 2, 1, 3);
-      SDVariable scores = sd.mmul(sd.reshape(q4, cat(b, dims(kv, -1, hd))), k4, false, true,
-          false).mul(1.0 / Math.sqrt(hd));
-      SDVariable att = sd.nn.softmax(sd.reshape(scores, cat(b, dims(heads), t, t)).add(bias), 3);
-      SDVariable o = sd.mmul(sd.reshape(att, cat(b, dims(kv, -1), t)), v4);
-      o = sd.reshape(sd.permute(sd.reshape(o, cat(b, dims(heads), t, dims(hd))), 0, 2, 1, 3),
-          -1, heads * hd);
-      x = x.add(linear(p + "self_attn.o_proj", o, heads * hd, h, allBias));
-      SDVariable in2 = norm(p + "post_attention_layernorm", x, h);
-      SDVariable up = linear(p + "mlp.up_proj", in2, h, c.mlpHidden(), allBias);
-      SDVariable act = c.mlp() == Mlp.SWIGLU
-          ? sd.nn.swish(linear(p + "mlp.gate_proj", in2, h, c.mlpHidden(), allBias)).mul(up)
-          : geluTanh(up);
-      x = x.add(linear(p + "mlp.down_proj", act, c.mlpHidden(), h, allBias));
-    }
-    x = norm("model.norm", x, h);
-    SDVariable head = c.tiedEmbeddings() ? sd.getVariable(EMBED)
-        : sd.var(HEAD, weight(c.vocabSize(), h));
-    SDVariable logits = sd.mmul(x, head, false, true, false).rename("logits");
-
-    SDVariable m = lossMask.castTo(dt);
-    SDVariable count = sd.math.max(m.sum(), sd.constant(Nd4j.scalar(dt, 1.0)));
-    SDVariable oneHot = sd.oneHot(labels, c.vocabSize(), -1, 1.0, 0.0, dt);
-    SDVariable loss = sd.loss.softmaxCrossEntropy("loss", oneHot, logits, m.div(count),
-        LossReduce.SUM, 0.0);
-    sd.reshape("token_loss", sd.sum(sd.nn.logSoftmax(logits).mul(oneHot), true, 1).neg()
-        .mul(sd.reshape(m, -1, 1)), -1);
-    sd.setLossVariables(loss);
-  }
-
-  private SDVariable dims(long... v) {
-    return sd.constant(Nd4j.createFromArray(v));
-  }
-
-  private SDVariable cat(SDVariable... parts) {
-    return sd.concat(0, parts);
-  }
-
-  private SDVariable norm(String name, SDVariable x, int width) {
-    if (c.norm() == Norm.RMS) {
-      return rms(name, x, width, 1);
-    }
-    SDVariable centred = x.sub(sd.mean(x, true, 1));
-    SDVariable var = sd.mean(centred.mul(centred), true, 1);
-    return centred.mul(sd.math.rsqrt(var.add(c.normEps())))
-        .mul(sd.var(name + ".weight", Nd4j.ones(dt, width)))
-        .add(sd.var(name + ".bias", Nd4j.zeros(dt, width)));
-  }
-
-  private SDVariable rms(String name, SDVariable x, int width, int dim) {
-    SDVariable meanSquare = sd.mean(x.mul(x), true, dim);
-    return x.mul(sd.math.rsqrt(meanSquare.add(c.normEps())))
-        .mul(sd.var(name + ".weight", Nd4j.ones(dt, width)));
-  }
-
-  private SDVariable linear(String name, SDVariable x, int in, int out, boolean withBias) {
-    SDVariable y = sd.mmul(x, sd.var(name + ".weight", weight(out, in)), false, true, false);
-    if (lora != null && lora.adapts(name.substring(name.indexOf('.', "model.layers.".length())
-        + 1))) {
-      SDVariable dropped = x;
-      if (lora.dropout() > 0) {
-        dropped = x.mul(sd.placeHolder(name + DROPOUT, dt, -1, in));
-        dropoutInputs.put(name + DROPOUT, in);
-      }
-      SDVariable a = sd.var(name + LORA_A, Nd4j.zeros(dt, lora.rank(), in));
-      SDVariable b = sd.var(name + LORA_B, Nd4j.zeros(dt, out, lora.rank()));
-      y = y.add(sd.mmul(sd.mmul(dropped, a, false, true, false), b, false, true, false)
-          .mul(lora.scale()));
-    }
-    return withBias ? y.add(sd.var(name + ".bias", Nd4j.zeros(dt, out))) : y;
-  }
-
-  private SDVariable rope(SDVariable x, SDVariable cos, SDVariable sin, SDVariable rotate,
-      int heads, int hd) {
-    SDVariable rotated = sd.reshape(sd.mmul(sd.reshape(x, -1, hd), rotate), -1, heads, hd);
-    return x.mul(cos).add(rotated.mul(sin));
-  }
-
-  private SDVariable geluTanh(SDVariable x) {
-    SDVariable inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-    return x.mul(0.5).mul(sd.math.tanh(inner).add(1.0));
+    return new Plan(n, ids, pos, Attention.Spans.of(start, length, spans), rowsWithLoss, labels,
+        weights, mask);
   }
 
   /**
-   * The placeholders of a batch: table rows looked up here, masks and labels flattened; adapter
-   * dropout masks drawn from {@code dropoutSeed}, or all ones when it is null (no dropout).
+   * The forward pass of {@code n} tokens through the blocks: the final residual [n, hidden].
+   * With {@code keep}, every block keeps its activations for a backward pass.
    */
-  private Map<String, INDArray> feed(Batch batch, Long dropoutSeed) {
-    Sessions.keepCurrentThreadOnly(sd);
-    Sessions.keepCurrentThreadOnly(sd.getFunction("grad"));
-    int n = batch.rows() * batch.seqLen();
-    int[] ids = flat(batch.ids(), n);
-    for (int id : ids) {
-      if (id < 0 || id >= c.vocabSize()) {
-        throw new IllegalArgumentException("token id " + id + " is outside the vocabulary ("
-            + c.vocabSize() + ")");
-      }
+  private Mat blocks(int[] ids, int[] positions, int n, Attention.Spans spans, KvCache cache,
+      boolean keep, Long dropoutSeed) {
+    Mat x = buffers.mat(keep ? "x.0" : "x", n, c.hidden());
+    embedding.forward(ids, positions, x);                         // [n] -> [n, hidden]
+    if (rotary != null) {
+      rotary.prepare(positions, n, buffers);
     }
-    Map<String, INDArray> ph = new HashMap<>();
-    ph.put("tokens", embed.getRows(ids));
-    if (positionTable != null) {
-      int[] pos = flat(batch.positions(), n);
-      for (int p : pos) {
-        if (p >= c.maxSeqLen()) {
-          throw new IllegalArgumentException("position " + p + " is past max_seq_len "
-              + c.maxSeqLen());
-        }
-      }
-      ph.put("position_rows", positionTable.getRows(pos));
+    for (int l = 0; l < blocks.length; l++) {
+      Mat out = keep ? buffers.mat("x." + (l + 1), n, c.hidden()) : x;
+      blocks[l].forward(new Pass(buffers, keep ? l : 0, dropoutSeed), x, out, spans, cache);
+      x = out;
     }
-    ph.put("pos", Nd4j.createFromArray(batch.positions()));
-    ph.put("seg", Nd4j.createFromArray(batch.segments()));
-    ph.put("labels", Nd4j.createFromArray(flat(batch.labels(), n)));
-    ph.put("loss_mask", Nd4j.createFromArray(flat(batch.lossMask(), n)));
-    Random rng = dropoutSeed == null ? null
-        : Nd4j.getRandomFactory().getNewRandomInstance(dropoutSeed);
-    Map<Integer, INDArray> ones = new HashMap<>();
-    dropoutInputs.forEach((name, width) -> {
-      if (rng == null) {
-        ph.put(name, ones.computeIfAbsent(width, w -> Nd4j.ones(dt, n, w)));
-      } else {
-        double keep = 1 - lora.dropout();
-        ph.put(name, Nd4j.rand(0.0, 1.0, rng, n, width).lt(keep).castTo(dt)
-            .divi(keep));
-      }
-    });
-    return ph;
+    return x;
   }
 
-  private static int[] flat(int[][] a, int n) {
-    int[] out = new int[n];
-    int k = 0;
-    for (int[] row : a) {
-      System.arraycopy(row, 0, out, k, row.length);
-      k += row.length;
+  /** The logits of rows {@code rows} of the final residual: final norm, output projection. */
+  private Mat logitsOf(Mat x, int[] rows, int m) {
+    Mat xg = buffers.mat("head.x", m, c.hidden());
+    Ops.gatherRows(x, rows, xg);
+    Mat xf = buffers.mat("head.xf", m, c.hidden());
+    finalNorm.forward(xg, xf, buffers.mat("head.st", m, 2));
+    Mat logits = buffers.mat("logits", m, c.vocabSize());          // [m, hidden] -> [m, vocab]
+    Gemm.abt(xf, Mat.of(head), logits, 0);
+    return logits;
+  }
+
+  /** Per-row losses of the plan's loss rows, and, with {@code grad}, the logits' gradient. */
+  private double[] losses(Plan p, boolean keep, Long dropoutSeed, boolean grad) {
+    Mat x = blocks(p.ids(), p.positions(), p.n(), p.spans(), null, keep, dropoutSeed);
+    int m = p.lossRows().length;
+    double[] out = new double[m];
+    if (m > 0) {
+      CrossEntropy.apply(logitsOf(x, p.lossRows(), m), p.labels(), grad ? p.weights() : null,
+          out);
     }
     return out;
   }
 
   /** The mean cross-entropy over the batch's masked tokens. */
   public double loss(Batch batch) {
-    return sd.output(feed(batch, null), "loss").get("loss").getDouble(0);
+    Plan p = plan(batch);
+    double[] l = losses(p, false, null, false);
+    double sum = 0;
+    for (int j = 0; j < l.length; j++) {
+      sum += p.weights()[j] * l[j];
+    }
+    return sum;
   }
 
   /** Each token's cross-entropy times its loss mask, [rows, seq]. */
   public INDArray tokenLosses(Batch batch) {
-    return sd.output(feed(batch, null), "token_loss").get("token_loss")
-        .reshape(batch.rows(), batch.seqLen());
+    Plan p = plan(batch);
+    double[] l = losses(p, false, null, false);
+    double[] out = new double[p.n()];
+    for (int j = 0; j < l.length; j++) {
+      out[p.lossRows()[j]] = l[j] * p.mask()[j];
+    }
+    return Nd4j.createFromArray(out).castTo(dt).reshape(batch.rows(), batch.seqLen());
   }
 
-  /** Logits, [rows, seq, vocab]. */
+  /** Logits, [rows, seq, vocab] (a new array). */
   public INDArray logits(Batch batch) {
-    return sd.output(feed(batch, null), "logits").get("logits")
-        .reshape(batch.rows(), batch.seqLen(), c.vocabSize());
+    Plan p = plan(batch);
+    Mat x = blocks(p.ids(), p.positions(), p.n(), p.spans(), null, false, null);
+    int[] all = new int[p.n()];
+    Arrays.setAll(all, i -> i);
+    Mat logits = logitsOf(x, all, p.n());
+    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      return logits.nd().dup('c').reshape(batch.rows(), batch.seqLen(), c.vocabSize());
+    }
   }
 
   /** The gradient of {@link #loss} with respect to every trainable parameter, by name. */
@@ -456,90 +429,122 @@ public final class Decoder {
     return compute(batch, dropoutSeed);
   }
 
-  private static final Object STDOUT = new Object();
-
-  static {
-    Sessions.install();
-  }
-
-  /**
-   * SameDiff's createGradFunction prints a line per differentiated op ("Added differentiated op
-   * ...") to stdout, hundreds of lines where a command's results go; they are dropped.
-   */
-  private void createGradFunction(String[] inputs) {
-    synchronized (STDOUT) {
-      java.io.PrintStream out = System.out;
-      System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-      try {
-        sd.createGradFunction(inputs);
-      } finally {
-        System.setOut(out);
-      }
-    }
-  }
-
   private Gradients compute(Batch batch, Long dropoutSeed) {
-    boolean tables = lora == null;
-    List<String> inputs = new ArrayList<>();
-    if (tables) {
-      inputs.add("tokens");
-      if (positionTable != null) {
-        inputs.add("position_rows");
-      }
+    Plan p = plan(batch);
+    int m = p.lossRows().length;
+    int n = p.n();
+    double[] l = losses(p, true, dropoutSeed, true);
+    double loss = 0;
+    for (int j = 0; j < m; j++) {
+      loss += p.weights()[j] * l[j];
     }
-    if (!gradFunction) {
-      createGradFunction(inputs.toArray(new String[0]));
-      gradFunction = true;
+    // head: dxf = dlogits W, dW = dlogits^T xf; final norm; rows back into place
+    Mat dlogits = buffers.mat("logits", m, c.vocabSize());
+    Mat dxf = buffers.mat("d.xf", m, c.hidden());
+    Gemm.mm(dlogits, false, Mat.of(head), false, dxf, 1, 0);
+    if (headGrad != null) {
+      Gemm.mm(dlogits, true, buffers.mat("head.xf", m, c.hidden()), false, Mat.of(headGrad), 1,
+          0);
     }
-    Map<String, INDArray> ph = feed(batch, dropoutSeed);
-    List<String> wanted = new ArrayList<>(inputs);
-    Set<String> trainable = trainable();
-    for (SDVariable v : sd.variables()) {
-      if (v.getVariableType() == VariableType.VARIABLE && trainable.contains(v.name())) {
-        wanted.add(v.name());
-      }
+    Mat dxg = buffers.mat("d.xg", m, c.hidden());
+    finalNorm.backward(dxf, buffers.mat("head.x", m, c.hidden()), buffers.mat("head.st", m, 2),
+        dxg, false);
+    Mat dx = buffers.mat("d.x", n, c.hidden());
+    Ops.zero(dx);
+    Ops.scatterRows(dxg, p.lossRows(), dx);
+    for (int l2 = blocks.length - 1; l2 >= 0; l2--) {
+      Mat x = buffers.mat("x." + l2, n, c.hidden());
+      blocks[l2].backward(new Pass(buffers, l2, dropoutSeed), x, dx, p.spans());
     }
-    var out = sd.calculateGradientsAndOutputs(ph, List.of("loss"), wanted);
-    Map<String, INDArray> g = new TreeMap<>(out.getGradients());
-    if (tables) {
-      int n = batch.rows() * batch.seqLen();
-      INDArray tokenGrad = scatterAdd(embed, flat(batch.ids(), n), g.remove("tokens"));
-      g.merge(EMBED, tokenGrad, INDArray::add);
-      if (positionTable != null) {
-        g.put(POSITIONS, scatterAdd(positionTable, flat(batch.positions(), n),
-            g.remove("position_rows")));
-      }
+    embedding.backward(dx, p.ids(), p.positions(), c.tiedEmbeddings() && headGrad != null);
+    return new Gradients(loss, Collections.unmodifiableMap(grads));
+  }
+
+  // ---------------------------------------------------------------- incremental decoding
+
+  /** A key/value cache of {@code slots} sequences of up to {@code capacity} tokens. */
+  public KvCache newCache(int slots, int capacity) {
+    if (c.positions() == Positions.LEARNED && capacity > c.maxSeqLen()) {
+      capacity = c.maxSeqLen();
     }
-    return new Gradients(out.getOutputs().get("loss").getDouble(0), g);
+    return new KvCache(c, slots, capacity, dt);
   }
 
   /**
-   * Rows of {@code table}'s shape with {@code rows[i]} += {@code updates[i]}, summed on the host
-   * in index order: deterministic, where a parallel scatter-add sums a repeated row's updates in
-   * whatever order its threads run (and a resumed run would drift from the original in the
-   * last bits).
+   * Reads {@code tokens.get(s)} after what slot {@code slots[s]} of {@code cache} holds,
+   * appending them to it, and returns the logits of the last {@code wanted[s]} tokens of each
+   * (those of sequence 0 first), [sum of wanted, vocab]: a view of the model's buffer, valid
+   * until its next call.
    */
-  private static INDArray scatterAdd(INDArray table, int[] rows, INDArray updates) {
-    int width = (int) table.size(1);
-    if (table.dataType() == DataType.DOUBLE) {
-      double[] u = updates.dup('c').data().asDouble();
-      double[] out = new double[(int) table.length()];
-      for (int i = 0; i < rows.length; i++) {
-        int at = rows[i] * width;
-        for (int j = 0; j < width; j++) {
-          out[at + j] += u[i * width + j];
+  public INDArray extend(KvCache cache, int[] slots, List<int[]> tokens, int[] wanted) {
+    int count = slots.length;
+    if (tokens.size() != count || wanted.length != count) {
+      throw new IllegalArgumentException(count + " slots, " + tokens.size() + " token lists and "
+          + wanted.length + " wanted counts");
+    }
+    int n = 0;
+    int m = 0;
+    Set<Integer> distinct = new TreeSet<>();
+    for (int s = 0; s < count; s++) {
+      int len = tokens.get(s).length;
+      if (!distinct.add(slots[s])) {
+        throw new IllegalArgumentException("slot " + slots[s] + " is extended twice");
+      }
+      if (len == 0 || wanted[s] < 0 || wanted[s] > len) {
+        throw new IllegalArgumentException("sequence " + s + ": " + len + " tokens, "
+            + wanted[s] + " logits wanted");
+      }
+      if (cache.length(slots[s]) + len > cache.capacity()) {
+        throw new IllegalArgumentException("slot " + slots[s] + " holds "
+            + cache.length(slots[s]) + " tokens: " + len + " more pass the cache's capacity of "
+            + cache.capacity());
+      }
+      n += len;
+      m += wanted[s];
+    }
+    int[] ids = new int[n];
+    int[] pos = new int[n];
+    int[] start = new int[count];
+    int[] length = new int[count];
+    int[] keyStart = new int[count];
+    int[] prefix = new int[count];
+    int[] rows = new int[m];
+    int k = 0;
+    int r = 0;
+    for (int s = 0; s < count; s++) {
+      int[] t = tokens.get(s);
+      start[s] = k;
+      length[s] = t.length;
+      keyStart[s] = cache.firstRow(slots[s]);
+      prefix[s] = cache.length(slots[s]);
+      for (int i = 0; i < t.length; i++, k++) {
+        if (t[i] < 0 || t[i] >= c.vocabSize()) {
+          throw new IllegalArgumentException("token id " + t[i] + " is outside the vocabulary ("
+              + c.vocabSize() + ")");
+        }
+        ids[k] = t[i];
+        pos[k] = prefix[s] + i;
+        if (i >= t.length - wanted[s]) {
+          rows[r++] = k;
         }
       }
-      return Nd4j.create(out, table.shape(), 'c');
     }
-    float[] u = updates.castTo(DataType.FLOAT).dup('c').data().asFloat();
-    float[] out = new float[(int) table.length()];
-    for (int i = 0; i < rows.length; i++) {
-      int at = rows[i] * width;
-      for (int j = 0; j < width; j++) {
-        out[at + j] += u[i * width + j];
-      }
+    Mat x = blocks(ids, pos, n, new Attention.Spans(start, length, keyStart, prefix, count),
+        cache, false, null);
+    for (int s = 0; s < count; s++) {
+      cache.grow(slots[s], length[s]);
     }
-    return Nd4j.create(out, table.shape(), 'c').castTo(table.dataType());
+    return m == 0 ? Nd4j.create(dt, 0, c.vocabSize()) : logitsOf(x, rows, m).nd();
+  }
+
+  /** Bytes of activation and scratch buffers held (parameters, gradients apart). */
+  public long bufferBytes() {
+    return buffers.bytes();
+  }
+
+  /** Frees the activation and scratch buffers now (they are allocated again when needed). */
+  @Override
+  public void close() {
+    buffers.close();
   }
 }

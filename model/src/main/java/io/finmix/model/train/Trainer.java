@@ -7,7 +7,6 @@ import io.finmix.model.nn.Batch;
 import io.finmix.model.nn.Decoder;
 import java.util.Map;
 import java.util.TreeMap;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Trains a {@link Decoder}, full or LoRA (only {@link Decoder#trainable()} parameters change):
@@ -53,21 +52,14 @@ public final class Trainer {
    */
   public Step step(Batch batch) {
     Decoder.Gradients g = model.lossAndGradients(batch, cfg.seed() * 0x9E3779B97F4A7C15L + step);
-    double sumSq = 0;
-    for (INDArray a : g.byName().values()) {
-      double n = a.norm2Number().doubleValue();
-      sumSq += n * n;
-    }
-    double norm = Math.sqrt(sumSq);
+    double norm = AdamW.norm(g.byName().values());
     if (!Double.isFinite(g.loss()) || !Double.isFinite(norm)) {
       throw new NonFiniteLossException(step, g.loss(), norm);
     }
-    if (cfg.clipNorm() > 0 && norm > cfg.clipNorm()) {
-      double f = cfg.clipNorm() / (norm + 1e-6);
-      g.byName().values().forEach(a -> a.muli(f));
-    }
+    double clip = cfg.clipNorm() > 0 && norm > cfg.clipNorm() ? cfg.clipNorm() / (norm + 1e-6)
+        : 1;
     double lr = cfg.lrAt(step);
-    adam.step(model.parameters(), g.byName(), lr);
+    adam.step(model.parameters(), g.byName(), lr, clip);
     return new Step(step++, g.loss(), norm, lr, tokens(batch));
   }
 

@@ -144,6 +144,26 @@ class InferenceTest {
   }
 
   @Test
+  void theKeyValueCacheGeneratesExactlyTheTokensOfFullRecomputation() {
+    Random r = new Random(12);
+    List<int[]> prompts = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      prompts.add(progression(r.nextInt(SPAN), 1 + r.nextInt(3), 0, 2 + r.nextInt(9)));
+    }
+    prompts.add(r.ints(7, 1, TINY.vocabSize()).toArray()); // off the task: near ties
+    for (Settings s : List.of(Settings.greedy(10, 9), new Settings(10, 1.5, 5, List.of("q"),
+        -1))) {
+      List<Generation> cached = new Generator(trained, LETTERS).generate(prompts, s);
+      List<Generation> full = new Generator(trained, LETTERS, false).generate(prompts, s);
+      for (int i = 0; i < prompts.size(); i++) {
+        assertThat(cached.get(i).tokens()).as("prompt %d, %s", i, s)
+            .isEqualTo(full.get(i).tokens());
+        assertThat(cached.get(i).finish()).isEqualTo(full.get(i).finish());
+      }
+    }
+  }
+
+  @Test
   void stopStringsEosAndTemperatureSampling() {
     Generator g = new Generator(trained, LETTERS);
     int[] prompt = progression(0, 1, 0, 4); // a b c d

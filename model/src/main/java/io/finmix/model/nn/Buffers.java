@@ -1,0 +1,60 @@
+package io.finmix.model.nn;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A model's activations, gradients and scratch, by name, kept from call to call: a buffer is
+ * allocated the first time its name is asked for, reallocated (the old one freed at once) only
+ * when a larger shape is asked for, and otherwise handed out again, so a training loop of one
+ * batch shape allocates nothing after its first step. Not thread-safe.
+ */
+final class Buffers implements AutoCloseable {
+
+  private final DataType type;
+  private final Map<String, INDArray> arrays = new HashMap<>();
+
+  Buffers(DataType type) {
+    this.type = type;
+  }
+
+  /** The first {@code rows} rows of buffer {@code name}, {@code cols} wide; contents as left. */
+  Mat mat(String name, int rows, int cols) {
+    INDArray a = arrays.get(name);
+    if (a == null || a.size(0) < rows || a.size(1) != cols) {
+      long capacity = a == null || a.size(1) != cols ? rows : Math.max(rows, a.size(0) * 5 / 4);
+      if (a != null) {
+        a.close();
+      }
+      a = allocate(type, Math.max(1, capacity), cols);
+      arrays.put(name, a);
+    }
+    return new Mat(a, 0, rows, cols, cols);
+  }
+
+  /** A zero-filled array outside any workspace: it lives until closed. */
+  static INDArray allocate(DataType type, long... shape) {
+    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      return Nd4j.create(type, shape);
+    }
+  }
+
+  /** Bytes held. */
+  long bytes() {
+    long n = 0;
+    for (INDArray a : arrays.values()) {
+      n += a.length() * a.dataType().width();
+    }
+    return n;
+  }
+
+  @Override
+  public void close() {
+    arrays.values().forEach(INDArray::close);
+    arrays.clear();
+  }
+}
