@@ -8,15 +8,20 @@ grouped-query attention, optional per-head query/key RMSNorm (Qwen3), biases (no
 Qwen2, all as GPT-2), SwiGLU or tanh-GELU MLP, tied or separate output projection, and
 attention confined to each packed example (segment ids, positions restarting per example).
 
-    /usr/bin/python3 finmix_reference.py --model DIR --inputs inputs.json --out logits.bin
+    /usr/bin/python3 finmix_reference.py --model DIR --inputs inputs.json --out logits.bin \
+        [--grads grads.safetensors] [--float64]
     /usr/bin/python3 finmix_reference.py --self-test
     /usr/bin/python3 finmix_reference.py --train-bench --model DIR --batch B --seq T \
         --steps N --warmup-steps W --threads K [--lr 1e-3] [--seed 0] [--repeat-batch] \
         [--init-random]
 
 inputs.json: {"input_ids": [[...], ...], "segment_ids": [[...]] (optional),
-"positions": [[...]] (optional)}. The output is float32 little-endian logits
-[batch, seq, vocab], row-major, with a one-line JSON header giving the shape.
+"positions": [[...]] (optional), "labels": [[...]] and "loss_mask": [[...]] (with --grads)}.
+The output is float32 little-endian logits [batch, seq, vocab], row-major, with a one-line JSON
+header giving the shape. --float64 computes in double (the weights read from float32).
+--grads also computes the loss finmix trains on (token cross-entropy of the labels, weighted by
+the loss mask, over the masked tokens' count) and writes the gradient of every checkpoint
+tensor as float32 safetensors, under the checkpoint's names; the loss goes to stdout as JSON.
 
 --train-bench times training on the CPU, to compare with finmix's on the same config, batch
 and thread count: float32 weights as parameters, AdamW (betas 0.9/0.95, eps 1e-8, weight
@@ -186,6 +191,33 @@ def conv1d(w, name, x):
     return x @ w[name + ".weight"] + w[name + ".bias"]
 
 
+def write_safetensors(path, tensors):
+    """name -> tensor as a float32 safetensors file (the format finmix reads)."""
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        data = tensors[name].detach().to(torch.float32).contiguous().numpy().astype("<f4")
+        raw = data.tobytes()
+        header[name] = {"dtype": "F32", "shape": list(data.shape),
+                        "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    head = json.dumps(header).encode()
+    head += b" " * ((8 - len(head) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(head)))
+        f.write(head)
+        for raw in blobs:
+            f.write(raw)
+
+
+def masked_loss(logits, labels, mask):
+    """Token cross-entropy weighted by the loss mask, over the masked tokens' count."""
+    ce = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                           labels.reshape(-1), reduction="none")
+    m = mask.reshape(-1).to(ce.dtype)
+    return (ce * m).sum() / m.sum().clamp(min=1)
+
+
 def load(model_dir):
     with open(f"{model_dir}/config.json") as f:
         cfg = Config(json.load(f))
@@ -350,6 +382,8 @@ def main():
     ap.add_argument("--inputs", help="inputs.json (input_ids, optional segment_ids/positions)")
     ap.add_argument("--out", help="where to write the logits")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
+    ap.add_argument("--grads", help="also the loss's gradients, to this safetensors file")
+    ap.add_argument("--float64", action="store_true", help="compute in double")
     ap.add_argument("--self-test", action="store_true", help="check packing and causality")
     ap.add_argument("--train-bench", action="store_true", help="time training steps")
     ap.add_argument("--batch", type=int, help="train-bench: examples per step")
@@ -382,13 +416,22 @@ def main():
     if not (args.model and args.inputs and args.out):
         ap.error("--model, --inputs and --out are needed (or --self-test)")
     cfg, w = load(args.model)
+    dtype = torch.float64 if args.float64 else torch.float32
+    w = {n: x.to(dtype).requires_grad_(bool(args.grads)) for n, x in w.items()}
     with open(args.inputs) as f:
         inp = json.load(f)
     ids = torch.tensor(inp["input_ids"])
     seg = torch.tensor(inp["segment_ids"]) if "segment_ids" in inp else None
     pos = torch.tensor(inp["positions"]) if "positions" in inp else None
-    with torch.no_grad():
-        logits = forward(cfg, w, ids, seg, pos).to(torch.float32).contiguous()
+    with torch.set_grad_enabled(bool(args.grads)):
+        logits = forward(cfg, w, ids, seg, pos)
+        if args.grads:
+            loss = masked_loss(logits, torch.tensor(inp["labels"]), torch.tensor(inp["loss_mask"]))
+            loss.backward()
+            write_safetensors(args.grads, {n: x.grad if x.grad is not None else torch.zeros_like(x)
+                                           for n, x in w.items()})
+            print(json.dumps({"loss": loss.item()}))
+    logits = logits.detach().to(torch.float32).contiguous()
     with open(args.out, "wb") as f:
         f.write((json.dumps({"shape": list(logits.shape)}) + "\n").encode())
         f.write(logits.numpy().astype("<f4").tobytes())

@@ -130,12 +130,20 @@ final class Attention {
     return (long) spans.length()[s] * spans.keys(s);
   }
 
+  private static final String[] SCRATCH = new String[2 * Kernels.threads()];
+
+  static {
+    for (int i = 0; i < SCRATCH.length; i++) {
+      SCRATCH[i] = "attention.scratch." + i;
+    }
+  }
+
   /** {@code per} scratch matrices per kernel thread, each a tile of the longest span's keys. */
   private static Mat[] scratch(Buffers buffers, Spans spans, int per) {
     int keys = Math.max(1, spans.longest());
     Mat[] out = new Mat[Kernels.threads() * per];
     for (int i = 0; i < out.length; i++) {
-      out[i] = buffers.mat("attention.scratch." + i, TILE, keys);
+      out[i] = buffers.mat(SCRATCH[i], TILE, keys);
     }
     return out;
   }
@@ -149,17 +157,22 @@ final class Attention {
     int ks = spans.keyStart()[s];
     FloatBuffer sb = scratch.floats();
     FloatBuffer lb = lse.floats();
+    long sAddress = scratch.address(0, 0);
+    int sAt = scratch.at(0, 0);
+    long kAddress = k.address(ks, g * hd);
+    long vAddress = v.address(ks, g * hd);
+    float alpha = (float) scale;
     for (int h = g * group; h < (g + 1) * group; h++) {
       for (int i0 = 0; i0 < len; i0 += TILE) {
         int i1 = Math.min(len, i0 + TILE);
         int kc = prefix + i1;
-        Mat p = new Mat(scratch.buf(), scratch.offset(), i1 - i0, kc, kc);
-        Gemm.mm(q.rows(start + i0, start + i1).cols(h * hd, (h + 1) * hd), false,
-            k.rows(ks, ks + kc).cols(g * hd, (g + 1) * hd), true, p, scale, 0);
+        // S = scale Q K^T over the tile's staircase: [i1 - i0, hd] x [hd, kc]
+        Gemm.sgemm(false, true, i1 - i0, kc, hd, alpha, q.address(start + i0, h * hd), q.ld(),
+            kAddress, k.ld(), 0f, sAddress, kc);
         float[] x = Kernels.row(0, kc);
         float[] tmp = Kernels.row(1, kc);
         for (int r = 0; r < i1 - i0; r++) {
-          int a = p.at(r, 0);
+          int a = sAt + r * kc;
           int seen = prefix + i0 + r + 1;
           sb.get(a, x, 0, seen);
           float max = Kernels.max(x, 0, seen);
@@ -176,8 +189,9 @@ final class Attention {
           sb.put(a, x, 0, kc);
           lb.put(lse.at(start + i0 + r, h), (float) (max + Math.log(z)));
         }
-        Gemm.mm(p, false, v.rows(ks, ks + kc).cols(g * hd, (g + 1) * hd), false,
-            o.rows(start + i0, start + i1).cols(h * hd, (h + 1) * hd), 1, 0);
+        // O = P V: [i1 - i0, kc] x [kc, hd]
+        Gemm.sgemm(false, false, i1 - i0, hd, kc, 1f, sAddress, kc, vAddress, v.ld(), 0f,
+            o.address(start + i0, h * hd), o.ld());
       }
     }
   }
@@ -186,28 +200,34 @@ final class Attention {
       int g, Mat dq, Mat dk, Mat dv, Mat scratchP, Mat scratchD) {
     int start = spans.start()[s];
     int len = spans.length()[s];
-    Mat kg = k.rows(start, start + len).cols(g * hd, (g + 1) * hd);
-    Mat vg = v.rows(start, start + len).cols(g * hd, (g + 1) * hd);
-    Mat dkg = dk.rows(start, start + len).cols(g * hd, (g + 1) * hd);
-    Mat dvg = dv.rows(start, start + len).cols(g * hd, (g + 1) * hd);
-    zero(dkg);
-    zero(dvg);
+    zero(dk.rows(start, start + len).cols(g * hd, (g + 1) * hd));
+    zero(dv.rows(start, start + len).cols(g * hd, (g + 1) * hd));
+    long kAddress = k.address(start, g * hd);
+    long vAddress = v.address(start, g * hd);
+    long dkAddress = dk.address(start, g * hd);
+    long dvAddress = dv.address(start, g * hd);
+    long pAddress = scratchP.address(0, 0);
+    long dAddress = scratchD.address(0, 0);
     FloatBuffer pb = scratchP.floats();
     FloatBuffer db = scratchD.floats();
+    int pAt = scratchP.at(0, 0);
+    int dAt = scratchD.at(0, 0);
     FloatBuffer lb = lse.floats();
     FloatBuffer ob = o.floats();
     FloatBuffer gb = dO.floats();
+    float alpha = (float) scale;
     for (int h = g * group; h < (g + 1) * group; h++) {
       for (int i0 = 0; i0 < len; i0 += TILE) {
         int i1 = Math.min(len, i0 + TILE);
         int mt = i1 - i0;
         int kc = i1;
-        Mat qt = q.rows(start + i0, start + i1).cols(h * hd, (h + 1) * hd);
-        Mat dOt = dO.rows(start + i0, start + i1).cols(h * hd, (h + 1) * hd);
-        Mat p = new Mat(scratchP.buf(), scratchP.offset(), mt, kc, kc);
-        Mat d = new Mat(scratchD.buf(), scratchD.offset(), mt, kc, kc);
-        Gemm.mm(qt, false, kg.rows(0, kc), true, p, scale, 0);
-        Gemm.mm(dOt, false, vg.rows(0, kc), true, d, 1, 0);
+        long qt = q.address(start + i0, h * hd);
+        long dOt = dO.address(start + i0, h * hd);
+        // P = exp(scale Q K^T - lse), recomputed; dP = dO V^T
+        Gemm.sgemm(false, true, mt, kc, hd, alpha, qt, q.ld(), kAddress, k.ld(), 0f, pAddress,
+            kc);
+        Gemm.sgemm(false, true, mt, kc, hd, 1f, dOt, dO.ld(), vAddress, v.ld(), 0f, dAddress,
+            kc);
         float[] pr = Kernels.row(0, kc);
         float[] dr = Kernels.row(1, kc);
         float[] tmp = Kernels.row(2, kc);
@@ -222,26 +242,28 @@ final class Attention {
             dot += ob.get(oa + j) * gb.get(ga + j);
           }
           float di = (float) dot;
-          int a = p.at(r, 0);
-          int b = d.at(r, 0);
-          pb.get(a, pr, 0, seen);
-          db.get(b, dr, 0, seen);
+          pb.get(pAt + r * kc, pr, 0, seen);
+          db.get(dAt + r * kc, dr, 0, seen);
           for (int j = 0; j < seen; j++) {
             pr[j] -= l;
           }
           Kernels.exp(pr, 0, seen, tmp);
+          // dS = P (dP - rowsum(dO O))
           for (int j = 0; j < seen; j++) {
             dr[j] = pr[j] * (dr[j] - di);
           }
           Arrays.fill(pr, seen, kc, 0f);
           Arrays.fill(dr, seen, kc, 0f);
-          pb.put(a, pr, 0, kc);
-          db.put(b, dr, 0, kc);
+          pb.put(pAt + r * kc, pr, 0, kc);
+          db.put(dAt + r * kc, dr, 0, kc);
         }
-        Gemm.mm(d, false, kg.rows(0, kc), false, dq.rows(start + i0, start + i1)
-            .cols(h * hd, (h + 1) * hd), scale, 0);
-        Gemm.mm(d, true, qt, false, dkg.rows(0, kc), scale, 1);
-        Gemm.mm(p, true, dOt, false, dvg.rows(0, kc), 1, 1);
+        // dQ = scale dS K; dK += scale dS^T Q; dV += P^T dO
+        Gemm.sgemm(false, false, mt, hd, kc, alpha, dAddress, kc, kAddress, k.ld(), 0f,
+            dq.address(start + i0, h * hd), dq.ld());
+        Gemm.sgemm(true, false, kc, hd, mt, alpha, dAddress, kc, qt, q.ld(), 1f, dkAddress,
+            dk.ld());
+        Gemm.sgemm(true, false, kc, hd, mt, 1f, pAddress, kc, dOt, dO.ld(), 1f, dvAddress,
+            dv.ld());
       }
     }
   }

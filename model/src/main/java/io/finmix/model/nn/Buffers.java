@@ -16,7 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
 final class Buffers implements AutoCloseable {
 
   private final DataType type;
-  private final Map<String, INDArray> arrays = new HashMap<>();
+  private final Map<String, Mat.Storage> arrays = new HashMap<>();
 
   Buffers(DataType type) {
     this.type = type;
@@ -24,16 +24,17 @@ final class Buffers implements AutoCloseable {
 
   /** The first {@code rows} rows of buffer {@code name}, {@code cols} wide; contents as left. */
   Mat mat(String name, int rows, int cols) {
-    INDArray a = arrays.get(name);
+    Mat.Storage s = arrays.get(name);
+    INDArray a = s == null ? null : s.array;
     if (a == null || a.size(0) < rows || a.size(1) != cols) {
       long capacity = a == null || a.size(1) != cols ? rows : Math.max(rows, a.size(0) * 5 / 4);
       if (a != null) {
         a.close();
       }
-      a = allocate(type, Math.max(1, capacity), cols);
-      arrays.put(name, a);
+      s = new Mat.Storage(allocate(type, Math.max(1, capacity), cols));
+      arrays.put(name, s);
     }
-    return new Mat(a, 0, rows, cols, cols);
+    return new Mat(s, 0, rows, cols, cols);
   }
 
   /** A zero-filled array outside any workspace: it lives until closed. */
@@ -46,15 +47,15 @@ final class Buffers implements AutoCloseable {
   /** Bytes held. */
   long bytes() {
     long n = 0;
-    for (INDArray a : arrays.values()) {
-      n += a.length() * a.dataType().width();
+    for (Mat.Storage s : arrays.values()) {
+      n += s.array.length() * s.array.dataType().width();
     }
     return n;
   }
 
   @Override
   public void close() {
-    arrays.values().forEach(INDArray::close);
+    arrays.values().forEach(s -> s.array.close());
     arrays.clear();
   }
 }

@@ -71,8 +71,8 @@ public final class Decoder implements AutoCloseable {
   private final Embedding embedding;
   private final Block[] blocks;
   private final Normalization finalNorm;
-  private final INDArray head;
-  private final INDArray headGrad;
+  private final Mat head;
+  private final Mat headGrad;
   private final Rotary rotary;
   private final Buffers buffers;
 
@@ -126,8 +126,9 @@ public final class Decoder implements AutoCloseable {
           INDArray b = Buffers.allocate(dt, w.size(0), lora.rank());
           params.put(module + LORA_A, a);
           params.put(module + LORA_B, b);
-          adapters.put(module, new Linear.Adapter(a, b, grad(module + LORA_A),
-              grad(module + LORA_B), lora.scale(), lora.dropout(), id++));
+          adapters.put(module, new Linear.Adapter(Mat.of(a), Mat.of(b),
+              Mat.of(grad(module + LORA_A)), Mat.of(grad(module + LORA_B)), lora.scale(),
+              lora.dropout(), id++));
         }
       }
     }
@@ -138,8 +139,8 @@ public final class Decoder implements AutoCloseable {
     }
     this.rotary = c.positions() == Positions.ROPE ? new Rotary(c.headDim(), c.ropeTheta(), dt)
         : null;
-    this.embedding = new Embedding(params.get(EMBED), params.get(POSITIONS), grads.get(EMBED),
-        grads.get(POSITIONS));
+    this.embedding = new Embedding(mat(params, EMBED), mat(params, POSITIONS),
+        mat(grads, EMBED), mat(grads, POSITIONS));
     this.blocks = new Block[c.layers()];
     for (int l = 0; l < c.layers(); l++) {
       String p = "model.layers." + l + ".";
@@ -154,8 +155,14 @@ public final class Decoder implements AutoCloseable {
           linear(p + "mlp.up_proj", adapters), linear(p + "mlp.down_proj", adapters), rotary);
     }
     this.finalNorm = norm("model.norm");
-    this.head = c.tiedEmbeddings() ? params.get(EMBED) : params.get(HEAD);
-    this.headGrad = c.tiedEmbeddings() ? grads.get(EMBED) : grads.get(HEAD);
+    this.head = mat(params, c.tiedEmbeddings() ? EMBED : HEAD);
+    this.headGrad = mat(grads, c.tiedEmbeddings() ? EMBED : HEAD);
+  }
+
+  /** The array {@code name} of {@code arrays} as a matrix, or null. */
+  private static Mat mat(Map<String, INDArray> arrays, String name) {
+    INDArray a = arrays.get(name);
+    return a == null ? null : Mat.of(a);
   }
 
   /** The gradient buffer of {@code name}, allocated on first use. */
@@ -164,20 +171,20 @@ public final class Decoder implements AutoCloseable {
   }
 
   private Linear linear(String module, Map<String, Linear.Adapter> adapters) {
-    return new Linear(module, params.get(module + ".weight"), params.get(module + ".bias"),
-        grads.get(module + ".weight"), grads.get(module + ".bias"), adapters.get(module));
+    return new Linear(module, mat(params, module + ".weight"), mat(params, module + ".bias"),
+        mat(grads, module + ".weight"), mat(grads, module + ".bias"), adapters.get(module));
   }
 
   private Normalization norm(String module) {
     if (c.norm() == Norm.RMS) {
       return rms(module);
     }
-    return new LayerNorm(params.get(module + ".weight"), params.get(module + ".bias"),
-        grads.get(module + ".weight"), grads.get(module + ".bias"), c.normEps());
+    return new LayerNorm(mat(params, module + ".weight"), mat(params, module + ".bias"),
+        mat(grads, module + ".weight"), mat(grads, module + ".bias"), c.normEps());
   }
 
   private RmsNorm rms(String module) {
-    return new RmsNorm(params.get(module + ".weight"), grads.get(module + ".weight"),
+    return new RmsNorm(mat(params, module + ".weight"), mat(grads, module + ".weight"),
         c.normEps());
   }
 
@@ -291,11 +298,12 @@ public final class Decoder implements AutoCloseable {
     int[] start = new int[n];
     int[] length = new int[n];
     int spans = 0;
-    List<Integer> lossRows = new ArrayList<>();
+    int[] lossRows = new int[n];
+    int m = 0;
     double count = 0;
     for (int r = 0; r < rows; r++) {
       int[] seg = batch.segments()[r];
-      Set<Integer> seen = new TreeSet<>();
+      int rowSpans = spans;
       for (int i = 0; i < t; i++) {
         int k = r * t + i;
         ids[k] = batch.ids()[r][i];
@@ -309,29 +317,29 @@ public final class Decoder implements AutoCloseable {
               + c.maxSeqLen());
         }
         if (i == 0 || seg[i] != seg[i - 1]) {
-          if (!seen.add(seg[i])) {
-            throw new IllegalArgumentException("batch row " + r + ": segment " + seg[i]
-                + " is split in two (an example's tokens must be contiguous)");
+          for (int s2 = rowSpans; s2 < spans; s2++) {
+            if (seg[start[s2] - r * t] == seg[i]) {
+              throw new IllegalArgumentException("batch row " + r + ": segment " + seg[i]
+                  + " is split in two (an example's tokens must be contiguous)");
+            }
           }
           start[spans] = k;
           spans++;
         }
         length[spans - 1]++;
-        int m = batch.lossMask()[r][i];
-        if (m != 0) {
-          lossRows.add(k);
-          count += m;
+        int mask = batch.lossMask()[r][i];
+        if (mask != 0) {
+          lossRows[m++] = k;
+          count += mask;
         }
       }
     }
-    int m = lossRows.size();
-    int[] rowsWithLoss = new int[m];
+    int[] rowsWithLoss = Arrays.copyOf(lossRows, m);
     int[] labels = new int[m];
     float[] weights = new float[m];
     float[] mask = new float[m];
     for (int j = 0; j < m; j++) {
-      int k = lossRows.get(j);
-      rowsWithLoss[j] = k;
+      int k = rowsWithLoss[j];
       labels[j] = batch.labels()[k / t][k % t];
       mask[j] = batch.lossMask()[k / t][k % t];
       weights[j] = (float) (mask[j] / Math.max(1, count));
@@ -366,7 +374,7 @@ public final class Decoder implements AutoCloseable {
     Mat xf = buffers.mat("head.xf", m, c.hidden());
     finalNorm.forward(xg, xf, buffers.mat("head.st", m, 2));
     Mat logits = buffers.mat("logits", m, c.vocabSize());          // [m, hidden] -> [m, vocab]
-    Gemm.abt(xf, Mat.of(head), logits, 0);
+    Gemm.abt(xf, head, logits, 0);
     return logits;
   }
 
@@ -441,10 +449,9 @@ public final class Decoder implements AutoCloseable {
     // head: dxf = dlogits W, dW = dlogits^T xf; final norm; rows back into place
     Mat dlogits = buffers.mat("logits", m, c.vocabSize());
     Mat dxf = buffers.mat("d.xf", m, c.hidden());
-    Gemm.mm(dlogits, false, Mat.of(head), false, dxf, 1, 0);
+    Gemm.mm(dlogits, false, head, false, dxf, 1, 0);
     if (headGrad != null) {
-      Gemm.mm(dlogits, true, buffers.mat("head.xf", m, c.hidden()), false, Mat.of(headGrad), 1,
-          0);
+      Gemm.mm(dlogits, true, buffers.mat("head.xf", m, c.hidden()), false, headGrad, 1, 0);
     }
     Mat dxg = buffers.mat("d.xg", m, c.hidden());
     finalNorm.backward(dxf, buffers.mat("head.x", m, c.hidden()), buffers.mat("head.st", m, 2),

@@ -15,13 +15,13 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class Embedding {
 
-  private final INDArray tokens;
-  private final INDArray positions;
-  private final INDArray dTokens;
-  private final INDArray dPositions;
+  private final Mat tokens;
+  private final Mat positions;
+  private final Mat dTokens;
+  private final Mat dPositions;
 
   /** {@code positions} null: rotary; gradients null: frozen. */
-  Embedding(INDArray tokens, INDArray positions, INDArray dTokens, INDArray dPositions) {
+  Embedding(Mat tokens, Mat positions, Mat dTokens, Mat dPositions) {
     this.tokens = tokens;
     this.positions = positions;
     this.dTokens = dTokens;
@@ -32,8 +32,8 @@ final class Embedding {
   void forward(int[] ids, int[] pos, Mat x) {
     int n = x.rows();
     if (Kernels.host(x)) {
-      Mat t = Mat.of(tokens);
-      Mat p = positions == null ? null : Mat.of(positions);
+      Mat t = tokens;
+      Mat p = positions;
       FloatBuffer ts = t.floats();
       FloatBuffer ps = p == null ? null : p.floats();
       FloatBuffer xs = x.floats();
@@ -53,9 +53,9 @@ final class Embedding {
       return;
     }
     try (MemoryWorkspace ignored = Kernels.scope()) {
-      INDArray rows = Nd4j.pullRows(tokens, 1, Arrays.copyOf(ids, n));
+      INDArray rows = Nd4j.pullRows(tokens.nd(), 1, Arrays.copyOf(ids, n));
       if (positions != null) {
-        rows.addi(Nd4j.pullRows(positions, 1, Arrays.copyOf(pos, n)));
+        rows.addi(Nd4j.pullRows(positions.nd(), 1, Arrays.copyOf(pos, n)));
       }
       x.nd().assign(rows);
     }
@@ -74,8 +74,7 @@ final class Embedding {
     }
   }
 
-  private static void scatter(Mat dx, int[] rows, INDArray table, boolean accumulate) {
-    Mat t = Mat.of(table);
+  private static void scatter(Mat dx, int[] rows, Mat t, boolean accumulate) {
     if (!accumulate) {
       Ops.zero(t);
     }
@@ -102,6 +101,7 @@ final class Embedding {
     }
     try (MemoryWorkspace ignored = Kernels.scope()) {
       INDArray sums = Nd4j.createFromArray(select).castTo(dx.dataType()).mmul(dx.nd());
+      INDArray table = t.nd();
       Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(table,
           Nd4j.createFromArray(distinct), sums).addOutputs(table).build());
     }

@@ -4,6 +4,7 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
 
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -70,13 +71,41 @@ final class Gemm {
   /** One single-threaded BLAS call. */
   private static void sgemm(Mat a, boolean ta, Mat b, boolean tb, Mat c, double alpha,
       double beta) {
-    int m = c.rows();
-    int n = c.cols();
-    int k = ta ? a.rows() : a.cols();
-    openblas_nolapack.cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-        tb ? CblasTrans : CblasNoTrans, m, n, k, (float) alpha, a.ptr(), a.ld(), b.ptr(), b.ld(),
-        (float) beta, c.ptr(), c.ld());
+    blas(ta, tb, c.rows(), c.cols(), ta ? a.rows() : a.cols(), (float) alpha, a.address(0, 0),
+        a.ld(), b.address(0, 0), b.ld(), (float) beta, c.address(0, 0), c.ld());
   }
+
+  /**
+   * One single-threaded BLAS call on host addresses, row-major ({@code lda} etc. are row
+   * strides in floats): for kernels that call BLAS thousands of times a step.
+   */
+  static void sgemm(boolean ta, boolean tb, int m, int n, int k, float alpha, long a, int lda,
+      long b, int ldb, float beta, long c, int ldc) {
+    Kernels.countFlops(2L * m * n * k);
+    blas(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+
+  private static void blas(boolean ta, boolean tb, int m, int n, int k, float alpha, long a,
+      int lda, long b, int ldb, float beta, long c, int ldc) {
+    Address[] at = ADDRESSES.get();
+    openblas_nolapack.cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+        tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, at[0].aim(a), lda, at[1].aim(b), ldb,
+        beta, at[2].aim(c), ldc);
+  }
+
+  /** A pointer re-aimed at any address, so a BLAS call needs no new objects. */
+  private static final class Address extends FloatPointer {
+    Address aim(long byteAddress) {
+      address = byteAddress;
+      position = 0;
+      limit = 0;
+      capacity = 0;
+      return this;
+    }
+  }
+
+  private static final ThreadLocal<Address[]> ADDRESSES = ThreadLocal.withInitial(
+      () -> new Address[] {new Address(), new Address(), new Address()});
 
   /** {@code c = a * b^T} (a linear layer's forward product, weights [out, in]). */
   static void abt(Mat a, Mat b, Mat c, double beta) {

@@ -2,7 +2,6 @@ package io.finmix.model.nn;
 
 import io.finmix.model.config.ModelConfig;
 import java.util.Arrays;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The keys and values of sequences a {@link Decoder} has read, so it reads each token once:
@@ -16,8 +15,8 @@ public final class KvCache implements AutoCloseable {
   private final int slots;
   private final int capacity;
   private final int[] length;
-  private final INDArray[] keys;
-  private final INDArray[] values;
+  private final Mat[] keys;
+  private final Mat[] values;
 
   KvCache(ModelConfig c, int slots, int capacity, org.nd4j.linalg.api.buffer.DataType type) {
     if (slots < 1 || capacity < 1) {
@@ -27,12 +26,12 @@ public final class KvCache implements AutoCloseable {
     this.slots = slots;
     this.capacity = capacity;
     this.length = new int[slots];
-    this.keys = new INDArray[c.layers()];
-    this.values = new INDArray[c.layers()];
+    this.keys = new Mat[c.layers()];
+    this.values = new Mat[c.layers()];
     int width = c.kvHeads() * c.headDim();
     for (int l = 0; l < c.layers(); l++) {
-      keys[l] = Buffers.allocate(type, (long) slots * capacity, width);
-      values[l] = Buffers.allocate(type, (long) slots * capacity, width);
+      keys[l] = Mat.of(Buffers.allocate(type, (long) slots * capacity, width));
+      values[l] = Mat.of(Buffers.allocate(type, (long) slots * capacity, width));
     }
   }
 
@@ -65,8 +64,7 @@ public final class KvCache implements AutoCloseable {
     check(to);
     int n = length[from];
     for (int l = 0; l < keys.length; l++) {
-      for (INDArray a : new INDArray[] {keys[l], values[l]}) {
-        Mat m = Mat.of(a);
+      for (Mat m : new Mat[] {keys[l], values[l]}) {
         Ops.copy(m.rows(from * capacity, from * capacity + n), m.rows(to * capacity,
             to * capacity + n));
       }
@@ -87,11 +85,11 @@ public final class KvCache implements AutoCloseable {
   }
 
   Mat keys(int layer) {
-    return Mat.of(keys[layer]);
+    return keys[layer];
   }
 
   Mat values(int layer) {
-    return Mat.of(values[layer]);
+    return values[layer];
   }
 
   /** Span {@code s}'s new keys and values (rows of k, v) after the cached ones of its slot. */
@@ -119,8 +117,8 @@ public final class KvCache implements AutoCloseable {
   @Override
   public void close() {
     for (int l = 0; l < keys.length; l++) {
-      keys[l].close();
-      values[l].close();
+      keys[l].buf().close();
+      values[l].buf().close();
     }
   }
 }

@@ -12,14 +12,16 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 final class LayerNorm implements Normalization {
 
-  private final INDArray w;
-  private final INDArray b;
-  private final INDArray dw;
-  private final INDArray db;
+  private final Mat w;
+  private final Mat b;
+  private final Mat dw;
+  private final Mat db;
   private final double eps;
+  private final ColumnSums dwSums = new ColumnSums();
+  private final ColumnSums dbSums = new ColumnSums();
 
   /** {@code dw}, {@code db} null: weight and bias do not train. */
-  LayerNorm(INDArray w, INDArray b, INDArray dw, INDArray db, double eps) {
+  LayerNorm(Mat w, Mat b, Mat dw, Mat db, double eps) {
     this.w = w;
     this.b = b;
     this.dw = dw;
@@ -34,12 +36,10 @@ final class LayerNorm implements Normalization {
       FloatBuffer xs = x.floats();
       FloatBuffer ys = y.floats();
       FloatBuffer ss = stats.floats();
-      Mat wm = Mat.of(w);
-      Mat bm = Mat.of(b);
-      FloatBuffer ws = wm.floats();
-      FloatBuffer bs = bm.floats();
-      int wb = wm.at(0, 0);
-      int bb = bm.at(0, 0);
+      FloatBuffer ws = w.floats();
+      FloatBuffer bs = b.floats();
+      int wb = w.at(0, 0);
+      int bb = b.at(0, 0);
       Kernels.rows(x.rows(), (from, to) -> {
         for (int i = from; i < to; i++) {
           int a = x.at(i, 0);
@@ -71,8 +71,8 @@ final class LayerNorm implements Normalization {
       INDArray r = Transforms.pow(centred.mul(centred).mean(true, 1).addi(eps), -0.5, false);
       stats.cols(0, 1).nd().assign(mean);
       stats.cols(1, 2).nd().assign(r);
-      y.nd().assign(centred.muliColumnVector(r).muliRowVector(w.reshape(1, d))
-          .addiRowVector(b.reshape(1, d)));
+      y.nd().assign(centred.muliColumnVector(r).muliRowVector(w.nd())
+          .addiRowVector(b.nd()));
     }
   }
 
@@ -84,14 +84,13 @@ final class LayerNorm implements Normalization {
       FloatBuffer xs = x.floats();
       FloatBuffer ss = stats.floats();
       FloatBuffer os = dx.floats();
-      Mat wm = Mat.of(w);
-      FloatBuffer ws = wm.floats();
-      int wb = wm.at(0, 0);
-      double[][] dws = new double[Kernels.pieces(x.rows())][];
-      double[][] dbs = new double[dws.length][];
-      Kernels.parallel(dws.length, p -> {
-        double[] pw = dw == null ? null : new double[d];
-        double[] pb = db == null ? null : new double[d];
+      FloatBuffer ws = w.floats();
+      int wb = w.at(0, 0);
+      ColumnSums ws2 = dwSums.start(Kernels.pieces(x.rows()), d);
+      ColumnSums bs2 = dbSums.start(Kernels.pieces(x.rows()), d);
+      Kernels.parallel(Kernels.pieces(x.rows()), p -> {
+        double[] pw = dw == null ? null : ws2.piece(p);
+        double[] pb = db == null ? null : bs2.piece(p);
         for (int i = p * Kernels.ROWS; i < Math.min(x.rows(), (p + 1) * Kernels.ROWS); i++) {
           int a = x.at(i, 0);
           int g = dy.at(i, 0);
@@ -119,14 +118,12 @@ final class LayerNorm implements Normalization {
             }
           }
         }
-        dws[p] = pw;
-        dbs[p] = pb;
       });
       if (dw != null) {
-        Ops.sumPieces(dws, Mat.of(dw), false);
+        ws2.into(dw, false);
       }
       if (db != null) {
-        Ops.sumPieces(dbs, Mat.of(db), false);
+        bs2.into(db, false);
       }
       return;
     }
@@ -134,7 +131,7 @@ final class LayerNorm implements Normalization {
       INDArray mean = stats.cols(0, 1).nd();
       INDArray r = stats.cols(1, 2).nd();
       INDArray xhat = x.nd().subColumnVector(mean).muliColumnVector(r);
-      INDArray g = dy.nd().mulRowVector(w.reshape(1, d));
+      INDArray g = dy.nd().mulRowVector(w.nd());
       INDArray meanG = g.mean(true, 1);
       INDArray meanDot = g.mul(xhat).mean(true, 1);
       INDArray v = g.subiColumnVector(meanG).subi(xhat.mulColumnVector(meanDot))
@@ -145,10 +142,10 @@ final class LayerNorm implements Normalization {
         dx.nd().assign(v);
       }
       if (dw != null) {
-        dw.assign(dy.nd().mul(xhat).sum(0));
+        dw.nd().assign(dy.nd().mul(xhat).sum(true, 0));
       }
       if (db != null) {
-        db.assign(dy.nd().sum(0));
+        db.nd().assign(dy.nd().sum(true, 0));
       }
     }
   }

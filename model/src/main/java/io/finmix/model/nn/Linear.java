@@ -2,7 +2,6 @@ package io.finmix.model.nn;
 
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -20,19 +19,21 @@ import org.nd4j.linalg.factory.Nd4j;
 final class Linear {
 
   /** Low-rank adapters on a projection; {@code id} tells its dropout stream from others'. */
-  record Adapter(INDArray a, INDArray b, INDArray da, INDArray db, double scale,
-      double dropout, int id) {}
+  record Adapter(Mat a, Mat b, Mat da, Mat db, double scale, double dropout, int id) {}
 
   final String name;
-  private final INDArray w;
-  private final INDArray b;
-  private final INDArray dw;
-  private final INDArray db;
+  private final String saved;
+  private final Mat w;
+  private final Mat b;
+  private final Mat dw;
+  private final Mat db;
   private final Adapter lora;
+  private final ColumnSums dbSums = new ColumnSums();
 
   /** {@code b}, {@code lora} null: none; {@code dw}, {@code db} null: frozen. */
-  Linear(String name, INDArray w, INDArray b, INDArray dw, INDArray db, Adapter lora) {
+  Linear(String name, Mat w, Mat b, Mat dw, Mat db, Adapter lora) {
     this.name = name;
+    this.saved = name + ".lora_u";
     this.w = w;
     this.b = b;
     this.dw = dw;
@@ -41,23 +42,23 @@ final class Linear {
   }
 
   int in() {
-    return (int) w.size(1);
+    return w.cols();
   }
 
   int out() {
-    return (int) w.size(0);
+    return w.rows();
   }
 
   /** {@code y = x W^T + b + adapters}, or that added to {@code y} where {@code accumulate}. */
   void forward(Mat x, Mat y, boolean accumulate, Pass pass) {
-    Gemm.abt(x, Mat.of(w), y, accumulate ? 1 : 0);
+    Gemm.abt(x, w, y, accumulate ? 1 : 0);
     if (b != null) {
       Ops.addRow(y, b);
     }
     if (lora != null) {
-      Mat u = pass.buffers().mat(name + ".lora_u", x.rows(), (int) lora.a.size(0));
-      Gemm.abt(dropped(x, pass), Mat.of(lora.a), u, 0);
-      Gemm.mm(u, false, Mat.of(lora.b), true, y, lora.scale, 1);
+      Mat u = pass.buffers().mat(saved, x.rows(), lora.a.rows());
+      Gemm.abt(dropped(x, pass), lora.a, u, 0);
+      Gemm.mm(u, false, lora.b, true, y, lora.scale, 1);
     }
   }
 
@@ -66,28 +67,28 @@ final class Linear {
    * accumulate}), the trainable parameters' set.
    */
   void backward(Mat x, Mat dy, Mat dx, boolean accumulate, Pass pass) {
-    Gemm.mm(dy, false, Mat.of(w), false, dx, 1, accumulate ? 1 : 0);
+    Gemm.mm(dy, false, w, false, dx, 1, accumulate ? 1 : 0);
     if (dw != null) {
-      Gemm.mm(dy, true, x, false, Mat.of(dw), 1, 0);
+      Gemm.mm(dy, true, x, false, dw, 1, 0);
     }
     if (db != null) {
-      Ops.columnSums(dy, db);
+      Ops.columnSums(dy, db, dbSums);
     }
     if (lora == null) {
       return;
     }
-    int rank = (int) lora.a.size(0);
-    Mat u = pass.buffers().mat(name + ".lora_u", x.rows(), rank);
+    int rank = lora.a.rows();
+    Mat u = pass.buffers().mat(saved, x.rows(), rank);
     Mat du = pass.buffers().mat("lora.du", x.rows(), rank);
-    Gemm.mm(dy, true, u, false, Mat.of(lora.db), lora.scale, 0);
-    Gemm.mm(dy, false, Mat.of(lora.b), false, du, lora.scale, 0);
-    Gemm.mm(du, true, dropped(x, pass), false, Mat.of(lora.da), 1, 0);
+    Gemm.mm(dy, true, u, false, lora.db, lora.scale, 0);
+    Gemm.mm(dy, false, lora.b, false, du, lora.scale, 0);
+    Gemm.mm(du, true, dropped(x, pass), false, lora.da, 1, 0);
     if (!dropping(pass)) {
-      Gemm.mm(du, false, Mat.of(lora.a), false, dx, 1, 1);
+      Gemm.mm(du, false, lora.a, false, dx, 1, 1);
       return;
     }
     Mat dxd = pass.buffers().mat("lora.dx", x.rows(), in());
-    Gemm.mm(du, false, Mat.of(lora.a), false, dxd, 1, 0);
+    Gemm.mm(du, false, lora.a, false, dxd, 1, 0);
     mask(dxd, dxd, pass.dropoutSeed());
     Ops.add(dxd, dx);
   }

@@ -1,7 +1,6 @@
 package io.finmix.model.nn;
 
 import java.nio.FloatBuffer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
@@ -12,26 +11,60 @@ import org.nd4j.linalg.factory.Nd4j;
  * offset + i * ld + j}. Kernels take Mats so one buffer serves many shapes (the first rows of
  * a buffer sized for the largest batch, one head's columns of a projection) without copies;
  * {@link #nd()} is the same matrix as an ND4J view for the ND4J path, {@link #floats()} and
- * {@link #ptr()} the host memory for the host path.
+ * {@link #address(int, int)} its host memory for the host path.
  */
-record Mat(INDArray buf, long offset, int rows, int cols, int ld) {
+record Mat(Storage storage, long offset, int rows, int cols, int ld) {
+
+  /** An array and its host memory, looked up once (a step makes no garbage per kernel). */
+  static final class Storage {
+    final INDArray array;
+    private FloatBuffer floats;
+    private long address = -1;
+
+    Storage(INDArray array) {
+      if (array.data().offset() != 0) {
+        throw new IllegalArgumentException("an array sharing its buffer at an offset");
+      }
+      this.array = array;
+    }
+
+    FloatBuffer floats() {
+      if (floats == null) {
+        floats = array.data().asNioFloat();
+      }
+      return floats;
+    }
+
+    long address() {
+      if (address < 0) {
+        address = array.data().pointer().address();
+      }
+      return address;
+    }
+  }
 
   /** A whole contiguous array: 2-D as it is, 1-D as one row. */
   static Mat of(INDArray a) {
     if (a.length() > 1 && (a.ordering() != 'c' || !Shape.hasDefaultStridesForShape(a))) {
-      throw new IllegalArgumentException("not a contiguous row-major array: " + a.shapeInfoToString());
+      throw new IllegalArgumentException("not a contiguous row-major array: "
+          + a.shapeInfoToString());
     }
+    Storage s = new Storage(a);
     if (a.rank() == 1) {
-      return new Mat(a, a.offset(), 1, (int) a.length(), (int) a.length());
+      return new Mat(s, a.offset(), 1, (int) a.length(), (int) a.length());
     }
     if (a.rank() != 2) {
       throw new IllegalArgumentException("not a matrix: " + a.shapeInfoToString());
     }
-    return new Mat(a, a.offset(), (int) a.size(0), (int) a.size(1), (int) a.size(1));
+    return new Mat(s, a.offset(), (int) a.size(0), (int) a.size(1), (int) a.size(1));
+  }
+
+  INDArray buf() {
+    return storage.array;
   }
 
   DataType dataType() {
-    return buf.dataType();
+    return storage.array.dataType();
   }
 
   /** Rows {@code [from, to)}. */
@@ -39,7 +72,7 @@ record Mat(INDArray buf, long offset, int rows, int cols, int ld) {
     if (from < 0 || to > rows || from > to) {
       throw new IndexOutOfBoundsException("rows " + from + ".." + to + " of " + rows);
     }
-    return new Mat(buf, offset + (long) from * ld, to - from, cols, ld);
+    return new Mat(storage, offset + (long) from * ld, to - from, cols, ld);
   }
 
   /** Columns {@code [from, to)}. */
@@ -47,7 +80,12 @@ record Mat(INDArray buf, long offset, int rows, int cols, int ld) {
     if (from < 0 || to > cols || from > to) {
       throw new IndexOutOfBoundsException("columns " + from + ".." + to + " of " + cols);
     }
-    return new Mat(buf, offset + from, rows, to - from, ld);
+    return new Mat(storage, offset + from, rows, to - from, ld);
+  }
+
+  /** A {@code rows x cols} matrix of row stride {@code ld} from this one's first element. */
+  Mat view(int rows, int cols, int ld) {
+    return new Mat(storage, offset, rows, cols, ld);
   }
 
   /** The same elements as {@code rows * cols / width} rows of {@code width} (contiguous only). */
@@ -56,7 +94,7 @@ record Mat(INDArray buf, long offset, int rows, int cols, int ld) {
       throw new IllegalArgumentException("cannot view " + rows + "x" + cols + " (ld " + ld
           + ") as rows of " + width);
     }
-    return new Mat(buf, offset, (int) ((long) rows * cols / width), width, width);
+    return new Mat(storage, offset, (int) ((long) rows * cols / width), width, width);
   }
 
   boolean contiguous() {
@@ -70,27 +108,18 @@ record Mat(INDArray buf, long offset, int rows, int cols, int ld) {
 
   /** The host memory of the whole buffer (index with {@link #at}). */
   FloatBuffer floats() {
-    return buf.data().asNioFloat();
+    return storage.floats();
   }
 
-  /** The host address of element (0, 0), for BLAS. */
-  FloatPointer ptr() {
-    return new FloatPointer(buf.data().pointer()).position(offset);
+  /** The host address of element (i, j) of a float matrix, for BLAS. */
+  long address(int i, int j) {
+    return storage.address() + 4 * (offset + (long) i * ld + j);
   }
 
   /** This matrix as an ND4J view (no copy): writes through it land in the buffer. */
   INDArray nd() {
-    return Nd4j.create(buf.data(), new long[] {rows, cols}, new long[] {ld, 1}, offset, 'c',
-        buf.dataType());
-  }
-
-  /** This matrix as an ND4J view of shape {@code shape} (contiguous only). */
-  INDArray nd(long... shape) {
-    if (!contiguous()) {
-      throw new IllegalArgumentException("a strided matrix has no other shape");
-    }
-    return Nd4j.create(buf.data(), shape, Nd4j.getStrides(shape, 'c'), offset, 'c',
-        buf.dataType());
+    return Nd4j.create(storage.array.data(), new long[] {rows, cols}, new long[] {ld, 1}, offset,
+        'c', dataType());
   }
 
   @Override

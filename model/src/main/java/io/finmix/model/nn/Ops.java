@@ -77,8 +77,7 @@ final class Ops {
   }
 
   /** {@code m[i, :] += bias} for every row. */
-  static void addRow(Mat m, INDArray bias) {
-    Mat b = Mat.of(bias);
+  static void addRow(Mat m, Mat b) {
     if (Kernels.host(m)) {
       FloatBuffer x = m.floats();
       FloatBuffer v = b.floats();
@@ -99,26 +98,24 @@ final class Ops {
   }
 
   /**
-   * {@code out = sum_i m[i, :]} (a bias gradient): on the host in pieces of {@link
-   * Kernels#ROWS} rows summed in order, so the same at any thread count.
+   * {@code out = sum_i m[i, :]} (a bias gradient), on the host in pieces summed in order, so
+   * the same at any thread count.
    */
-  static void columnSums(Mat m, INDArray out) {
-    Mat o = Mat.of(out);
+  static void columnSums(Mat m, Mat o, ColumnSums sums) {
     if (Kernels.host(m)) {
       FloatBuffer x = m.floats();
       int cols = m.cols();
-      double[][] partial = new double[Kernels.pieces(m.rows())][];
-      Kernels.parallel(partial.length, p -> {
-        double[] s = new double[cols];
+      sums.start(Kernels.pieces(m.rows()), cols);
+      Kernels.parallel(Kernels.pieces(m.rows()), p -> {
+        double[] s = sums.piece(p);
         for (int i = p * Kernels.ROWS; i < Math.min(m.rows(), (p + 1) * Kernels.ROWS); i++) {
           int at = m.at(i, 0);
           for (int j = 0; j < cols; j++) {
             s[j] += x.get(at + j);
           }
         }
-        partial[p] = s;
       });
-      sumPieces(partial, o, false);
+      sums.into(o, false);
     } else {
       try (MemoryWorkspace ignored = Kernels.scope()) {
         o.nd().assign(m.nd().sum(true, 0));
@@ -160,19 +157,6 @@ final class Ops {
       Nd4j.exec(DynamicCustomOp.builder("scatter_upd").addInputs(target,
           Nd4j.createFromArray(Arrays.copyOf(rows, src.rows())), src.nd()).addOutputs(target)
           .build());
-    }
-  }
-
-  /** Sums of the pieces' per-column partial sums in piece order. */
-  static void sumPieces(double[][] partial, Mat out, boolean accumulate) {
-    FloatBuffer y = out.floats();
-    for (int j = 0; j < out.cols(); j++) {
-      double s = 0;
-      for (double[] part : partial) {
-        s += part[j];
-      }
-      int at = out.at(0, j);
-      y.put(at, (float) (accumulate ? y.get(at) + s : s));
     }
   }
 

@@ -12,12 +12,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 final class RmsNorm implements Normalization {
 
-  private final INDArray w;
-  private final INDArray dw;
+  private final Mat w;
+  private final Mat dw;
   private final double eps;
+  private final ColumnSums dwSums = new ColumnSums();
 
   /** {@code dw} null: the weight does not train. */
-  RmsNorm(INDArray w, INDArray dw, double eps) {
+  RmsNorm(Mat w, Mat dw, double eps) {
     this.w = w;
     this.dw = dw;
     this.eps = eps;
@@ -30,9 +31,8 @@ final class RmsNorm implements Normalization {
       FloatBuffer xs = x.floats();
       FloatBuffer ys = y.floats();
       FloatBuffer ss = stats.floats();
-      Mat wm = Mat.of(w);
-      FloatBuffer ws = wm.floats();
-      int wb = wm.at(0, 0);
+      FloatBuffer ws = w.floats();
+      int wb = w.at(0, 0);
       Kernels.rows(x.rows(), (from, to) -> {
         for (int i = from; i < to; i++) {
           int a = x.at(i, 0);
@@ -55,7 +55,7 @@ final class RmsNorm implements Normalization {
       INDArray xa = x.nd();
       INDArray r = Transforms.pow(xa.mul(xa).mean(true, 1).addi(eps), -0.5, false);
       stats.cols(1, 2).nd().assign(r);
-      y.nd().assign(xa.mulColumnVector(r).muliRowVector(w.reshape(1, d)));
+      y.nd().assign(xa.mulColumnVector(r).muliRowVector(w.nd()));
     }
   }
 
@@ -67,12 +67,11 @@ final class RmsNorm implements Normalization {
       FloatBuffer xs = x.floats();
       FloatBuffer ss = stats.floats();
       FloatBuffer os = dx.floats();
-      Mat wm = Mat.of(w);
-      FloatBuffer ws = wm.floats();
-      int wb = wm.at(0, 0);
-      double[][] partial = new double[Kernels.pieces(x.rows())][];
-      Kernels.parallel(partial.length, p -> {
-        double[] dws = dw == null ? null : new double[d];
+      FloatBuffer ws = w.floats();
+      int wb = w.at(0, 0);
+      ColumnSums sums = dwSums.start(Kernels.pieces(x.rows()), d);
+      Kernels.parallel(Kernels.pieces(x.rows()), p -> {
+        double[] dws = dw == null ? null : sums.piece(p);
         for (int i = p * Kernels.ROWS; i < Math.min(x.rows(), (p + 1) * Kernels.ROWS); i++) {
           int a = x.at(i, 0);
           int g = dy.at(i, 0);
@@ -92,17 +91,16 @@ final class RmsNorm implements Normalization {
             }
           }
         }
-        partial[p] = dws;
       });
       if (dw != null) {
-        Ops.sumPieces(partial, Mat.of(dw), false);
+        sums.into(dw, false);
       }
       return;
     }
     try (MemoryWorkspace ignored = Kernels.scope()) {
       INDArray r = stats.cols(1, 2).nd();
       INDArray xhat = x.nd().mulColumnVector(r);
-      INDArray g = dy.nd().mulRowVector(w.reshape(1, d));
+      INDArray g = dy.nd().mulRowVector(w.nd());
       INDArray mean = g.mul(xhat).mean(true, 1);
       INDArray v = g.subi(xhat.mulColumnVector(mean)).muliColumnVector(r);
       if (accumulate) {
@@ -111,7 +109,7 @@ final class RmsNorm implements Normalization {
         dx.nd().assign(v);
       }
       if (dw != null) {
-        dw.assign(dy.nd().mul(xhat).sum(0));
+        dw.nd().assign(dy.nd().mul(xhat).sum(true, 0));
       }
     }
   }

@@ -5,6 +5,7 @@ import io.finmix.model.io.Safetensors.Tensor;
 import io.finmix.model.nn.Kernels;
 import java.nio.FloatBuffer;
 import java.util.Collection;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -80,10 +81,10 @@ final class AdamW {
   /** The host path's fused update of one parameter. */
   private void update(INDArray param, INDArray grad, INDArray m1, INDArray m2, float scale,
       float decay, float stepSize, float c2) {
-    FloatBuffer p = param.data().asNioFloat();
-    FloatBuffer g = grad.data().asNioFloat();
-    FloatBuffer m = m1.data().asNioFloat();
-    FloatBuffer v = m2.data().asNioFloat();
+    FloatBuffer p = floats(param);
+    FloatBuffer g = floats(grad);
+    FloatBuffer m = floats(m1);
+    FloatBuffer v = floats(m2);
     int n = (int) param.length();
     float b1 = (float) cfg.beta1();
     float b2 = (float) cfg.beta2();
@@ -113,11 +114,18 @@ final class AdamW {
     });
   }
 
+  /** Host views of the arrays this optimizer updates, made once per array. */
+  private final Map<INDArray, FloatBuffer> views = new IdentityHashMap<>();
+
+  private FloatBuffer floats(INDArray a) {
+    return views.computeIfAbsent(a, x -> x.data().asNioFloat());
+  }
+
   /**
    * The global L2 norm of {@code arrays}: on the host path, sums of squares over fixed pieces
    * added in order, the same at any thread count.
    */
-  static double norm(Collection<INDArray> arrays) {
+  double norm(Collection<INDArray> arrays) {
     double sumSq = 0;
     for (INDArray a : arrays) {
       if (!Kernels.host(a.dataType())) {
@@ -125,7 +133,7 @@ final class AdamW {
         sumSq += n * n;
         continue;
       }
-      FloatBuffer b = a.data().asNioFloat();
+      FloatBuffer b = floats(a);
       int n = (int) a.length();
       double[] part = new double[(n + CHUNK - 1) / CHUNK];
       Kernels.parallel(part.length, c -> {
@@ -173,6 +181,7 @@ final class AdamW {
       }
     });
     t = steps;
+    state.values().forEach(views::remove);
     state.values().forEach(INDArray::close);
     state.clear();
     state.putAll(arrays);

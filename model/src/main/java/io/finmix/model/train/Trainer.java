@@ -52,7 +52,7 @@ public final class Trainer {
    */
   public Step step(Batch batch) {
     Decoder.Gradients g = model.lossAndGradients(batch, cfg.seed() * 0x9E3779B97F4A7C15L + step);
-    double norm = AdamW.norm(g.byName().values());
+    double norm = adam.norm(g.byName().values());
     if (!Double.isFinite(g.loss()) || !Double.isFinite(norm)) {
       throw new NonFiniteLossException(step, g.loss(), norm);
     }
