@@ -3,56 +3,47 @@ import io.finmix.model.io.HfModel;
 import io.finmix.model.io.Safetensors;
 import io.finmix.model.nn.Batch;
 import io.finmix.model.nn.Decoder;
+import io.finmix.model.nn.Kernels;
 import io.finmix.model.train.TrainConfig;
 import io.finmix.model.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
-import java.util.stream.Collectors;
-import org.nd4j.autodiff.listeners.At;
-import org.nd4j.autodiff.listeners.BaseListener;
-import org.nd4j.autodiff.listeners.Operation;
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.OpContext;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The DL4J half of bench/model-speed/run: a preset's Decoder, exported as a Hugging Face
+ * The finmix half of bench/model-speed/run: a preset's Decoder, exported as a Hugging Face
  * checkpoint (so the PyTorch reference starts from the same weights), then W untimed and N
- * timed {@link Trainer#step}s on batches of B rows, each row one example of T random token ids
- * (java.util.Random(seed), a fresh batch every step, as the reference draws one per step).
- * One line of JSON to stdout, the last (SameDiff prints lines of its own there): tokens_per_s,
- * ms_per_step, losses, peak_rss_mb (VmHWM), and over the timed steps cpu_per_wall (process CPU
- * seconds per wall second), sys_share (the kernel's part of that CPU time) and
- * minor_faults_per_step (pages touched for the first time); progress to stderr.
+ * timed {@link Trainer#step}s on batches of B rows of T random token ids (java.util.Random(seed),
+ * a fresh batch every step, as the reference draws one per step): each row one example, or
+ * with {@code --packed L} examples of L tokens packed side by side (attention inside each).
  *
- * <p>--profile then times a forward pass alone ({@link Decoder#loss}) N times, and N more
- * steps with a SameDiff listener on the decoder's graph (reached by reflection: a bench, not
- * an API): each step split into the host work before the graph (the feed), the graph (forward
- * and backward ops, and the time between them) and the host work after it (the embedding
- * gradient, gradient norm, clipping, AdamW); the ops grouped by name and by name with input
- * shapes, forward and backward apart.
+ * <p>One line of JSON to stdout: tokens_per_s, ms_per_step, losses, peak_rss_mb (VmHWM),
+ * rss_mb_step10 and rss_mb_last (VmRSS after the 10th and the last step), and over the timed
+ * steps cpu_per_wall, sys_share, minor_faults_per_step, gflops (the matrix products' floating
+ * point operations per second, counted by the engine) and peak_gflops (ND4J's BLAS on one large
+ * product, [2048, 1024] x [1024, 1024], at the same thread count: the machine's practical peak
+ * for this work). Progress to stderr. {@code --profile} then splits a step: a forward pass
+ * alone ({@link Decoder#loss}), forward and backward ({@link Decoder#lossAndGradients}), and
+ * the whole step (gradient norm, clipping and AdamW being the difference).
  *
  * <pre>java -cp model/target/classes:CP bench/model-speed/ModelSpeed.java MODEL_DIR
- *     [--preset small] [--batch 8] [--seq 256] [--steps 10] [--warmup 3] [--lr 1e-3]
- *     [--seed 0] [--profile]</pre>
+ *     [--preset small] [--batch 8] [--seq 256] [--packed 0] [--steps 10] [--warmup 3]
+ *     [--lr 1e-3] [--seed 0] [--profile]</pre>
  */
 public class ModelSpeed {
 
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
     Map<String, String> opt = new HashMap<>(Map.of("--preset", "small", "--batch", "8", "--seq",
-        "256", "--steps", "10", "--warmup", "3", "--lr", "1e-3", "--seed", "0"));
+        "256", "--steps", "10", "--warmup", "3", "--lr", "1e-3", "--seed", "0", "--packed", "0"));
     boolean profile = false;
     for (int i = 1; i < args.length; i++) {
       if (args[i].equals("--profile")) {
@@ -66,6 +57,7 @@ public class ModelSpeed {
     String preset = opt.get("--preset");
     int b = Integer.parseInt(opt.get("--batch"));
     int t = Integer.parseInt(opt.get("--seq"));
+    int packed = Integer.parseInt(opt.get("--packed"));
     int steps = Integer.parseInt(opt.get("--steps"));
     int warmup = Integer.parseInt(opt.get("--warmup"));
     double lr = Double.parseDouble(opt.get("--lr"));
@@ -73,73 +65,102 @@ public class ModelSpeed {
 
     ModelConfig config = ModelConfig.preset(Path.of("conf/models.conf"), preset);
     Decoder decoder = new Decoder(config, seed);
-    int nd4jThreads = Nd4j.getEnvironment().maxThreads();
-    int blasThreads = Nd4j.factory().blas().getMaxThreads();
-    System.err.printf("dl4j: %s, %d parameters, batch %d, seq %d, OMP_NUM_THREADS=%s, ND4J "
-            + "threads %d, BLAS %s threads %d, %d warm-up + %d timed steps%n", preset,
-        config.parameterCount(), b, t, System.getenv("OMP_NUM_THREADS"), nd4jThreads,
-        Nd4j.factory().blas().getBlasVendor(), blasThreads, warmup, steps);
+    System.err.printf("finmix: %s, %d parameters, batch %d, seq %d%s, OMP_NUM_THREADS=%s, "
+            + "kernel threads %d, %d warm-up + %d timed steps%n", preset,
+        config.parameterCount(), b, t, packed > 0 ? ", examples of " + packed + " packed" : "",
+        System.getenv("OMP_NUM_THREADS"), Kernels.threads(), warmup, steps);
     HfModel.write(decoder, dir, Safetensors.DType.F32);
+    double peak = peakGflops();
 
     Trainer trainer = new Trainer(decoder, TrainConfig.of(lr, 0, warmup + steps, seed));
     Random random = new Random(seed);
     double firstLoss = Double.NaN;
     double loss = Double.NaN;
+    double rss10 = Double.NaN;
     for (int i = 0; i < warmup; i++) {
       long start = System.nanoTime();
-      loss = trainer.step(batch(random, b, t, config.vocabSize())).loss();
+      loss = trainer.step(batch(random, b, t, packed, config.vocabSize())).loss();
       firstLoss = i == 0 ? loss : firstLoss;
-      System.err.printf("dl4j warm-up step %d/%d: loss %.4f, %.0f ms%n", i + 1, warmup, loss,
+      rss10 = i + 1 == 10 ? rssMb() : rss10;
+      System.err.printf("finmix warm-up step %d/%d: loss %.4f, %.0f ms%n", i + 1, warmup, loss,
           (System.nanoTime() - start) / 1e6);
     }
     int every = Math.max(1, steps / 10);
     long[] stat0 = procStat();
+    long flops0 = Kernels.matmulFlops();
     long start = System.nanoTime();
     for (int i = 0; i < steps; i++) {
-      loss = trainer.step(batch(random, b, t, config.vocabSize())).loss();
+      loss = trainer.step(batch(random, b, t, packed, config.vocabSize())).loss();
       firstLoss = Double.isNaN(firstLoss) ? loss : firstLoss;
+      rss10 = warmup + i + 1 == 10 ? rssMb() : rss10;
       if ((i + 1) % every == 0 || i + 1 == steps) {
-        System.err.printf("dl4j step %d/%d: loss %.4f, %.1f ms/step%n", i + 1, steps, loss,
+        System.err.printf("finmix step %d/%d: loss %.4f, %.1f ms/step%n", i + 1, steps, loss,
             (System.nanoTime() - start) / 1e6 / (i + 1));
       }
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
+    double gflops = (Kernels.matmulFlops() - flops0) / elapsed / 1e9;
     long[] stat1 = procStat();
     double user = (stat1[1] - stat0[1]) / 100.0;
     double sys = (stat1[2] - stat0[2]) / 100.0;
     double faults = (double) (stat1[0] - stat0[0]) / steps;
-    System.err.printf("dl4j timed steps: %.1f s wall, %.1f s user + %.1f s system CPU (%.2f CPU s"
-        + " per wall s), %.0f minor page faults per step (%.0f MB of fresh pages)%n", elapsed,
-        user, sys, (user + sys) / elapsed, faults, faults * 4096 / 1e6);
+    double rssLast = rssMb();
+    System.err.printf("finmix timed steps: %.1f s wall, %.1f s user + %.1f s system CPU (%.2f CPU "
+        + "s per wall s), %.0f minor page faults per step; matrix products at %.1f GFLOP/s, "
+        + "%.0f%% of one large product's %.1f%n", elapsed, user, sys, (user + sys) / elapsed,
+        faults, gflops, 100 * gflops / peak, peak);
 
-    double peakRss = peakRssMb();  // before profiling, which runs more passes
+    double peakRss = peakRssMb(); // before profiling, which runs more passes
     if (profile) {
-      profile(decoder, trainer, random, b, t, config.vocabSize(), steps);
+      profile(decoder, trainer, random, b, t, packed, config.vocabSize(), steps);
     }
-    System.out.printf(Locale.ROOT, "{\"framework\": \"dl4j\", \"nd4j_threads\": %d, "
-            + "\"blas_threads\": %d, \"batch\": %d, \"seq\": %d, \"steps\": %d, "
-            + "\"tokens_per_s\": %.3f, \"ms_per_step\": %.3f, \"first_loss\": %.6f, "
-            + "\"last_loss\": %.6f, \"cpu_per_wall\": %.3f, \"sys_share\": %.3f, "
-            + "\"minor_faults_per_step\": %.0f, \"peak_rss_mb\": %.1f}%n",
-        nd4jThreads, blasThreads, b, t, steps, (double) b * t * steps / elapsed,
+    System.out.printf(Locale.ROOT, "{\"framework\": \"finmix\", \"threads\": %d, \"batch\": %d, "
+            + "\"seq\": %d, \"packed\": %d, \"steps\": %d, \"tokens_per_s\": %.3f, "
+            + "\"ms_per_step\": %.3f, \"first_loss\": %.6f, \"last_loss\": %.6f, "
+            + "\"cpu_per_wall\": %.3f, \"sys_share\": %.3f, \"minor_faults_per_step\": %.0f, "
+            + "\"gflops\": %.2f, \"peak_gflops\": %.2f, \"peak_rss_mb\": %.1f, "
+            + "\"rss_mb_step10\": %.1f, \"rss_mb_last\": %.1f}%n",
+        Kernels.threads(), b, t, packed, steps, (double) b * t * steps / elapsed,
         elapsed * 1000 / steps, firstLoss, loss, (user + sys) / elapsed,
-        user + sys > 0 ? sys / (user + sys) : 0, faults, peakRss);
+        user + sys > 0 ? sys / (user + sys) : 0, faults, gflops, peak, peakRss, rss10, rssLast);
     System.out.flush();
-    // ND4J's native threads may keep the JVM alive otherwise
     System.exit(0);
   }
 
-  /** B rows, each one example of T random ids: labels are the next id, positions 0..T-1. */
-  static Batch batch(Random random, int rows, int seq, int vocab) {
+  /**
+   * B rows of T random ids; {@code packed} 0: each row one example, else examples of {@code
+   * packed} tokens (the last one shorter) side by side, segments and positions per example.
+   */
+  static Batch batch(Random random, int rows, int seq, int packed, int vocab) {
     List<List<int[]>> out = new ArrayList<>();
     for (int r = 0; r < rows; r++) {
-      int[] ids = new int[seq];
-      for (int i = 0; i < seq; i++) {
-        ids[i] = random.nextInt(vocab);
+      List<int[]> row = new ArrayList<>();
+      int step = packed > 0 ? packed : seq;
+      for (int from = 0; from < seq; from += step) {
+        int[] ids = new int[Math.min(step, seq - from)];
+        for (int i = 0; i < ids.length; i++) {
+          ids[i] = random.nextInt(vocab);
+        }
+        row.add(ids);
       }
-      out.add(List.of(ids));
+      out.add(row);
     }
     return Batch.ofPackedExamples(out, seq);
+  }
+
+  /** GFLOP/s of ND4J's BLAS on one [2048, 1024] x [1024, 1024] product, best of five. */
+  static double peakGflops() {
+    INDArray a = Nd4j.rand(DataType.FLOAT, 2048, 1024);
+    INDArray w = Nd4j.rand(DataType.FLOAT, 1024, 1024);
+    INDArray c = Nd4j.create(DataType.FLOAT, 2048, 1024);
+    double best = 0;
+    for (int i = 0; i < 6; i++) {
+      long s = System.nanoTime();
+      Nd4j.gemm(a, w, c, false, true, 1.0, 0.0);
+      double gflops = 2.0 * 2048 * 1024 * 1024 / (System.nanoTime() - s);
+      best = i == 0 ? best : Math.max(best, gflops);
+    }
+    return best;
   }
 
   /** Minor page faults, user and system CPU time (clock ticks, 100 a second) of this process,
@@ -153,137 +174,49 @@ public class ModelSpeed {
 
   /** VmHWM of /proc/self/status, in MB (MiB, as ru_maxrss / 1024 on the PyTorch side). */
   static double peakRssMb() throws Exception {
+    return status("VmHWM:");
+  }
+
+  static double rssMb() throws Exception {
+    return status("VmRSS:");
+  }
+
+  static double status(String key) throws Exception {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmHWM:")) {
+      if (line.startsWith(key)) {
         return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
       }
     }
     return Double.NaN;
   }
 
-  static void profile(Decoder decoder, Trainer trainer, Random random, int b, int t, int vocab,
-      int n) throws Exception {
+  static void profile(Decoder decoder, Trainer trainer, Random random, int b, int t, int packed,
+      int vocab, int n) {
     List<Batch> batches = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      batches.add(batch(random, b, t, vocab));
+      batches.add(batch(random, b, t, packed, vocab));
     }
     long s0 = System.nanoTime();
     for (Batch batch : batches) {
       decoder.loss(batch);
     }
-    double forwardAlone = (System.nanoTime() - s0) / 1e6 / n;
-
-    // N more steps with a listener on the decoder's graph (the gradient function inherits it):
-    // each op's wall time, and when the graph starts and ends within Trainer.step
-    java.lang.reflect.Field f = Decoder.class.getDeclaredField("sd");
-    f.setAccessible(true);
-    SameDiff sd = (SameDiff) f.get(decoder);
-    OpTimer timer = new OpTimer(Set.copyOf(sd.getOps().keySet()));
-    sd.addListeners(timer);
-    double step = 0;
-    double before = 0;
-    double after = 0;
+    long s1 = System.nanoTime();
     for (Batch batch : batches) {
-      long begin = System.nanoTime();
+      decoder.lossAndGradients(batch, 0);
+    }
+    long s2 = System.nanoTime();
+    for (Batch batch : batches) {
       trainer.step(batch);
-      long end = System.nanoTime();
-      step += (end - begin) / 1e6;
-      before += (timer.graphStart - begin) / 1e6;
-      after += (end - timer.graphEnd) / 1e6;
     }
-    sd.getListeners().remove(timer);
-    step /= n;
-    before /= n;
-    after /= n;
-    double graph = step - before - after;
-    double inOps = timer.total(null) / n;
-    double fwd = timer.total("fwd") / n;
-    System.err.printf("%nprofile: %d more steps, ms per step (%% of the step)%n", n);
-    System.err.printf("  whole step (Trainer.step)                         %8.1f%n", step);
-    System.err.printf("    before the graph: feed (embedding rows, masks)  %8.1f  %5.1f%%%n",
-        before, 100 * before / step);
-    System.err.printf("    graph, forward + backward (SameDiff)            %8.1f  %5.1f%%%n",
-        graph, 100 * graph / step);
-    System.err.printf("      in forward ops                                %8.1f  %5.1f%%%n",
-        fwd, 100 * fwd / step);
-    System.err.printf("      in backward ops                               %8.1f  %5.1f%%%n",
-        inOps - fwd, 100 * (inOps - fwd) / step);
-    System.err.printf("      between ops (bookkeeping, output allocation)  %8.1f  %5.1f%%%n",
-        graph - inOps, 100 * (graph - inOps) / step);
-    System.err.printf("    after the graph: embedding gradient sum, gradient norm, clipping,"
-        + " AdamW %8.1f  %5.1f%%%n", after, 100 * after / step);
-    System.err.printf("  for comparison, a forward pass alone (Decoder.loss, no listener) %.1f%n",
-        forwardAlone);
-    timer.table("ops by name", timer.byOp, step, n, 25);
-    timer.table("ops by name and input shapes (summed over layers)", timer.byShape, step, n, 25);
-  }
-
-  /** Wall time of each op the graph executes, keyed by op and by op with input shapes, forward
-   *  (ops of the forward graph) and backward (ops only the gradient function has) apart; and
-   *  when the last graph execution started and ended. */
-  static final class OpTimer extends BaseListener {
-    private final Set<String> forwardOps;
-    final Map<String, double[]> byOp = new HashMap<>();
-    final Map<String, double[]> byShape = new HashMap<>();
-    private long began;
-    long graphStart;
-    long graphEnd;
-
-    OpTimer(Set<String> forwardOps) {
-      this.forwardOps = forwardOps;
-    }
-
-    @Override
-    public boolean isActive(Operation operation) {
-      return true;
-    }
-
-    @Override
-    public void operationStart(SameDiff sd, Operation op) {
-      graphStart = System.nanoTime();
-    }
-
-    @Override
-    public void operationEnd(SameDiff sd, Operation op) {
-      graphEnd = System.nanoTime();
-    }
-
-    @Override
-    public void preOpExecution(SameDiff sd, At at, SameDiffOp op, OpContext ctx) {
-      began = System.nanoTime();
-    }
-
-    @Override
-    public void opExecution(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op,
-        OpContext ctx, INDArray[] outputs) {
-      double ms = (System.nanoTime() - began) / 1e6;
-      String pass = forwardOps.contains(op.getName()) ? "fwd" : "bwd";
-      String name = op.getOp().opName();
-      add(byOp, pass + " " + name, ms);
-      String shapes = ctx == null || ctx.getInputArrays() == null ? "?"
-          : ctx.getInputArrays().stream().map(a -> a == null ? "null"
-              : Arrays.toString(a.shape()).replace(" ", "")).collect(Collectors.joining(" "));
-      add(byShape, pass + " " + name + " " + shapes, ms);
-    }
-
-    /** Milliseconds in ops whose key starts with {@code pass} (null: all). */
-    double total(String pass) {
-      return byOp.entrySet().stream().filter(e -> pass == null || e.getKey().startsWith(pass))
-          .mapToDouble(e -> e.getValue()[0]).sum();
-    }
-
-    private static void add(Map<String, double[]> m, String key, double ms) {
-      double[] v = m.computeIfAbsent(key, k -> new double[2]);
-      v[0] += ms;
-      v[1]++;
-    }
-
-    void table(String title, Map<String, double[]> m, double stepMs, int n, int top) {
-      System.err.printf("%n  %-84s %9s %6s %6s%n", title, "ms/step", "%", "calls");
-      m.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0]))
-          .limit(top).forEach(e -> System.err.printf("  %-84s %9.2f %5.1f%% %6.0f%n",
-              e.getKey().length() > 84 ? e.getKey().substring(0, 84) : e.getKey(),
-              e.getValue()[0] / n, 100 * e.getValue()[0] / n / stepMs, e.getValue()[1] / n));
-    }
+    long s3 = System.nanoTime();
+    double forward = (s1 - s0) / 1e6 / n;
+    double both = (s2 - s1) / 1e6 / n;
+    double step = (s3 - s2) / 1e6 / n;
+    System.err.printf("%nprofile: %d more steps of each, ms per step%n", n);
+    System.err.printf("  forward pass alone (Decoder.loss, nothing kept)     %8.1f%n", forward);
+    System.err.printf("  forward + backward (Decoder.lossAndGradients)       %8.1f%n", both);
+    System.err.printf("  whole step (Trainer.step)                           %8.1f%n", step);
+    System.err.printf("    of which gradient norm, clipping, AdamW            %8.1f%n",
+        step - both);
   }
 }

@@ -12,8 +12,8 @@ attention confined to each packed example (segment ids, positions restarting per
         [--grads grads.safetensors] [--float64]
     /usr/bin/python3 finmix_reference.py --self-test
     /usr/bin/python3 finmix_reference.py --train-bench --model DIR --batch B --seq T \
-        --steps N --warmup-steps W --threads K [--lr 1e-3] [--seed 0] [--repeat-batch] \
-        [--init-random]
+        --steps N --warmup-steps W --threads K [--lr 1e-3] [--seed 0] [--packed L] \
+        [--repeat-batch] [--init-random]
 
 inputs.json: {"input_ids": [[...], ...], "segment_ids": [[...]] (optional),
 "positions": [[...]] (optional), "labels": [[...]] and "loss_mask": [[...]] (with --grads)}.
@@ -28,8 +28,9 @@ and thread count: float32 weights as parameters, AdamW (betas 0.9/0.95, eps 1e-8
 decay 0.1 on matrices and embeddings only, none on norms and biases), global gradient-norm
 clipping to 1.0, constant learning rate, mean token cross-entropy. Every step draws [B, T+1]
 token ids from torch.Generator().manual_seed(seed) (--repeat-batch: one batch, drawn once,
-for every step); each row is one example (segment ids 1, positions 0..T-1), fed through
-forward() with segments and positions so the masked-attention path is the one timed. W
+for every step); each row is one example (segment ids 1, positions 0..T-1), or with --packed L examples of L
+tokens side by side (segment ids and positions per example), fed through forward() with
+segments and positions so the masked-attention path is the one timed. W
 warm-up steps run untimed, then N timed steps. --init-random: random weights from the
 config, no model.safetensors needed. One line of JSON goes to stdout (framework, torch,
 threads, batch, seq, steps, tokens_per_s, ms_per_step, first_loss, last_loss, peak_rss_mb;
@@ -330,8 +331,13 @@ def train_bench(args):
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
     g = torch.Generator().manual_seed(args.seed)
-    segments = torch.ones(b, t, dtype=torch.long)
-    positions = torch.arange(t).expand(b, t)
+    if args.packed:
+        # examples of --packed tokens side by side: segment ids and positions per example
+        segments = (torch.arange(t) // args.packed + 1).expand(b, t)
+        positions = (torch.arange(t) % args.packed).expand(b, t)
+    else:
+        segments = torch.ones(b, t, dtype=torch.long)
+        positions = torch.arange(t).expand(b, t)
     fixed = torch.randint(0, cfg.vocab, (b, t + 1), generator=g) if args.repeat_batch else None
     n_params = sum(p.numel() for p in params)
     print(f"train-bench: {cfg.type}, {n_params} parameters, batch {b}, seq {t}, "
@@ -392,6 +398,8 @@ def main():
     ap.add_argument("--warmup-steps", type=int, default=0, help="train-bench: untimed steps")
     ap.add_argument("--lr", type=float, default=1e-3, help="train-bench: learning rate")
     ap.add_argument("--seed", type=int, default=0, help="train-bench: data (and init) seed")
+    ap.add_argument("--packed", type=int, default=0,
+                    help="train-bench: examples of this many tokens packed in each row")
     ap.add_argument("--repeat-batch", action="store_true",
                     help="train-bench: the same batch every step")
     ap.add_argument("--init-random", action="store_true",

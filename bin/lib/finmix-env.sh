@@ -102,11 +102,10 @@ finmix_exec_spark_submit() {
   [[ -t 2 ]] || settings+=(--conf spark.ui.showConsoleProgress=false)
   # executors on a cluster are JVMs of their own: the same Java 17 module flags
   [[ "$master" == local* ]] || settings+=(--conf "spark.executor.extraJavaOptions=$jvm_options")
-  # Native memory: JavaCPP's max bytes FINMIX_OFFHEAP (SameDiff sizes its array caches from it;
-  # ND4J's own buffers are not counted against it), and a garbage collection (then an
-  # OutOfMemoryError) once the whole process passes FINMIX_MAX_PHYSICAL, so buffers that only
-  # the collector frees cannot pile up while the heap itself is calm.
-  local offheap="-Dorg.bytedeco.javacpp.maxbytes=${FINMIX_OFFHEAP:-4g} -Dorg.bytedeco.javacpp.maxphysicalbytes=${FINMIX_MAX_PHYSICAL:-12g}"
+  # Native memory: the model allocates its buffers once and frees them itself; JavaCPP's
+  # physical-memory bound FINMIX_MAX_PHYSICAL stays as a tripwire (a garbage collection, then an
+  # OutOfMemoryError, once the whole process passes it) rather than letting a runaway job swap.
+  local offheap="-Dorg.bytedeco.javacpp.maxphysicalbytes=${FINMIX_MAX_PHYSICAL:-12g}"
   # shellcheck disable=SC2086  # the JVM options are one word each
   exec java $jvm_options $offheap $driver_java_options -Xmx"$driver_memory" \
     -Dlog4j2.configurationFile="file:$FINMIX_CONF_DIR/log4j2.properties" \

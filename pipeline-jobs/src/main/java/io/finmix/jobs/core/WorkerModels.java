@@ -9,11 +9,12 @@ import java.util.function.Supplier;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
- * The models an executor JVM keeps between tasks (training rounds, evaluation partitions):
- * building a SameDiff graph and its gradient function costs far more than setting its weights,
- * so each task borrows an idle model of its key (a training run, an architecture) and gives it
- * back. A model serves one task at a time (a Decoder is not thread-safe); a JVM running two
- * tasks at once holds two. Models of another key are dropped.
+ * The models an executor JVM keeps between tasks (training rounds, evaluation partitions): a
+ * model's parameters and its activation buffers (grown to the largest batch it has seen) cost
+ * more to allocate again than its weights cost to set, so each task borrows an idle model of its
+ * key (a training run, an architecture) and gives it back. A model serves one task at a time (a
+ * Decoder is not thread-safe); a JVM running two tasks at once holds two. Models of another key
+ * are closed (their buffers freed at once) and dropped.
  */
 public final class WorkerModels {
 
@@ -28,6 +29,7 @@ public final class WorkerModels {
   public static Decoder borrow(String runKey, Supplier<Decoder> create) {
     synchronized (IDLE) {
       if (!runKey.equals(key)) {
+        IDLE.forEach(Decoder::close);
         IDLE.clear();
         key = runKey;
       }

@@ -25,7 +25,7 @@ import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
 /**
- * Data-parallel training by parameter averaging, for the SameDiff {@link Decoder}: W workers
+ * Data-parallel training by parameter averaging of finmix's {@link Decoder}: W workers
  * (one Spark partition each) start a round from the same state, each takes K local AdamW steps
  * on its own shard, and the driver averages their parameters and optimizer moments (as
  * DL4J's ParameterAveragingTrainingMaster does with {@code averageUpdaters}).
