@@ -28,9 +28,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>One line of JSON to stdout: tokens_per_s, ms_per_step, losses, peak_rss_mb (VmHWM),
  * rss_mb_step10 and rss_mb_last (VmRSS after the 10th and the last step), and over the timed
  * steps cpu_per_wall, sys_share, minor_faults_per_step, gflops (the matrix products' floating
- * point operations per second, counted by the engine) and peak_gflops (ND4J's BLAS on one large
- * product, [2048, 1024] x [1024, 1024], at the same thread count: the machine's practical peak
- * for this work). Progress to stderr. {@code --profile} then splits a step: a forward pass
+ * point operations per second, counted by the engine) and peak_gflops (ND4J's OpenBLAS on one
+ * large product, [2048, 1024] x [1024, 1024], with OMP_NUM_THREADS threads, measured before the
+ * engine starts: the machine's practical peak for this work). Progress to stderr. {@code --profile} then splits a step: a forward pass
  * alone ({@link Decoder#loss}), forward and backward ({@link Decoder#lossAndGradients}), and
  * the whole step (gradient norm, clipping and AdamW being the difference).
  *
@@ -63,6 +63,8 @@ public class ModelSpeed {
     double lr = Double.parseDouble(opt.get("--lr"));
     long seed = Long.parseLong(opt.get("--seed"));
 
+    // before the engine starts: ND4J's OpenBLAS still runs its OMP_NUM_THREADS threads
+    double peak = peakGflops();
     ModelConfig config = ModelConfig.preset(Path.of("conf/models.conf"), preset);
     Decoder decoder = new Decoder(config, seed);
     System.err.printf("finmix: %s, %d parameters, batch %d, seq %d%s, OMP_NUM_THREADS=%s, "
@@ -70,7 +72,6 @@ public class ModelSpeed {
         config.parameterCount(), b, t, packed > 0 ? ", examples of " + packed + " packed" : "",
         System.getenv("OMP_NUM_THREADS"), Kernels.threads(), warmup, steps);
     HfModel.write(decoder, dir, Safetensors.DType.F32);
-    double peak = peakGflops();
 
     Trainer trainer = new Trainer(decoder, TrainConfig.of(lr, 0, warmup + steps, seed));
     Random random = new Random(seed);

@@ -1,5 +1,6 @@
 package io.finmix.model.infer;
 
+import io.finmix.model.nn.Kernels;
 import io.finmix.model.nn.KvCache;
 import io.finmix.model.nn.Decoder;
 import java.util.ArrayList;
@@ -136,20 +137,20 @@ public final class Scorer {
     return out;
   }
 
+  /** log softmax of a row of logits (the JIT-vectorised exp of the model's kernels). */
   private static double[] logSoftmax(INDArray logits) {
-    double[] x = logits.toDoubleVector();
-    double max = Double.NEGATIVE_INFINITY;
-    for (double v : x) {
-      max = Math.max(max, v);
-    }
-    double z = 0;
-    for (double v : x) {
-      z += Math.exp(v - max);
-    }
-    double lse = max + Math.log(z);
+    float[] x = logits.toFloatVector();
+    float max = Kernels.max(x, 0, x.length);
+    float[] e = new float[x.length];
     for (int i = 0; i < x.length; i++) {
-      x[i] -= lse;
+      e[i] = x[i] - max;
     }
-    return x;
+    Kernels.exp(e, 0, e.length, new float[e.length]);
+    double lse = max + Math.log(Kernels.sum(e, 0, e.length));
+    double[] out = new double[x.length];
+    for (int i = 0; i < x.length; i++) {
+      out[i] = x[i] - lse;
+    }
+    return out;
   }
 }

@@ -44,6 +44,16 @@ final class Buffers implements AutoCloseable {
     }
   }
 
+  /**
+   * An array outside any workspace whose contents are whatever the memory held: for buffers
+   * every reader reads only after writing (a key/value cache), so untouched pages cost nothing.
+   */
+  static INDArray allocateUninitialized(DataType type, long... shape) {
+    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      return Nd4j.createUninitialized(type, shape);
+    }
+  }
+
   /** Bytes held. */
   long bytes() {
     long n = 0;

@@ -89,7 +89,7 @@ public final class Kernels {
    * Sends every kernel down the ND4J path until the returned scope closes (tests comparing the
    * two paths in one JVM).
    */
-  static AutoCloseable nd4jPath() {
+  public static AutoCloseable nd4jPath() {
     boolean before = nd4jOnly;
     nd4jOnly = true;
     return () -> nd4jOnly = before;
@@ -227,7 +227,7 @@ public final class Kernels {
    * the JIT turns into vector code (the polynomial, then the exponent bits), five times as fast
    * as one pass; inputs below -87 give e^-87 rather than 0. {@code tmp} is scratch as long.
    */
-  static void exp(float[] x, int from, int to, float[] tmp) {
+  public static void exp(float[] x, int from, int to, float[] tmp) {
     for (int i = from; i < to; i++) {
       float v = Math.min(Math.max(x[i], -87f), 88f);
       float t = v * LOG2E + ROUND;
@@ -272,7 +272,7 @@ public final class Kernels {
   }
 
   /** The largest of {@code x[from, to)} (negative infinity when empty). */
-  static float max(float[] x, int from, int to) {
+  public static float max(float[] x, int from, int to) {
     float m0 = Float.NEGATIVE_INFINITY;
     float m1 = Float.NEGATIVE_INFINITY;
     float m2 = Float.NEGATIVE_INFINITY;

@@ -30,8 +30,9 @@ public final class KvCache implements AutoCloseable {
     this.values = new Mat[c.layers()];
     int width = c.kvHeads() * c.headDim();
     for (int l = 0; l < c.layers(); l++) {
-      keys[l] = Mat.of(Buffers.allocate(type, (long) slots * capacity, width));
-      values[l] = Mat.of(Buffers.allocate(type, (long) slots * capacity, width));
+      // only rows already written are ever read: no need to zero (and touch) the rest
+      keys[l] = Mat.of(Buffers.allocateUninitialized(type, (long) slots * capacity, width));
+      values[l] = Mat.of(Buffers.allocateUninitialized(type, (long) slots * capacity, width));
     }
   }
 

@@ -164,6 +164,37 @@ class InferenceTest {
   }
 
   @Test
+  void theNd4jPathScoresAndGeneratesAsTheHostPathDoes() throws Exception {
+    // the path a CUDA executor takes: cached keys and values read through ND4J operations
+    Random r = new Random(21);
+    List<int[]> prompts = new ArrayList<>();
+    List<List<int[]>> cands = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      prompts.add(progression(r.nextInt(SPAN), 1 + r.nextInt(3), 0, 3 + r.nextInt(8)));
+      cands.add(List.of(r.ints(1, 1, 40).toArray(), r.ints(3, 1, 40).toArray()));
+    }
+    List<List<Choice>> host = new Scorer(trained, 24, 3).score(prompts, cands);
+    List<Generation> hostText = new Generator(trained, LETTERS).generate(prompts,
+        Settings.greedy(6, -1));
+    try (AutoCloseable path = io.finmix.model.nn.Kernels.nd4jPath()) {
+      List<List<Choice>> nd4j = new Scorer(trained, 24, 3).score(prompts, cands);
+      for (int i = 0; i < prompts.size(); i++) {
+        for (int j = 0; j < 2; j++) {
+          double a = host.get(i).get(j).logLikelihood();
+          double b = nd4j.get(i).get(j).logLikelihood();
+          assertThat(Math.abs(a - b) / Math.abs(b)).as("prompt %d candidate %d", i, j)
+              .isLessThan(1e-4);
+        }
+      }
+      List<Generation> nd4jText = new Generator(trained, LETTERS).generate(prompts,
+          Settings.greedy(6, -1));
+      for (int i = 0; i < prompts.size(); i++) {
+        assertThat(nd4jText.get(i).tokens()).isEqualTo(hostText.get(i).tokens());
+      }
+    }
+  }
+
+  @Test
   void stopStringsEosAndTemperatureSampling() {
     Generator g = new Generator(trained, LETTERS);
     int[] prompt = progression(0, 1, 0, 4); // a b c d
