@@ -106,8 +106,12 @@ finmix_exec_spark_submit() {
   # physical-memory bound FINMIX_MAX_PHYSICAL stays as a tripwire (a garbage collection, then an
   # OutOfMemoryError, once the whole process passes it) rather than letting a runaway job swap.
   local offheap="-Dorg.bytedeco.javacpp.maxphysicalbytes=${FINMIX_MAX_PHYSICAL:-12g}"
+  # The heap: G1 hands back what it does not need at the end of each concurrent cycle (free
+  # share above 20%), so the data stages' peak is not held through training and scoring (the
+  # main job's driver: 3.5-3.8 GB resident with G1's defaults, 1.9-2.8 GB with these).
+  local heap="-XX:MaxHeapFreeRatio=20 -XX:MinHeapFreeRatio=5"
   # shellcheck disable=SC2086  # the JVM options are one word each
-  exec java $jvm_options $offheap $driver_java_options -Xmx"$driver_memory" \
+  exec java $jvm_options $offheap $heap $driver_java_options -Xmx"$driver_memory" \
     -Dlog4j2.configurationFile="file:$FINMIX_CONF_DIR/log4j2.properties" \
     -cp "$classpath" \
     org.apache.spark.deploy.SparkSubmit \
