@@ -118,29 +118,29 @@ public final class Kernels {
     }
     AtomicInteger next = new AtomicInteger();
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    int helpers = Math.min(THREADS, tasks) - 1;
-    CountDownLatch done = new CountDownLatch(helpers);
+    // counts tasks, not threads: a helper that starts after every task was taken (its thread
+    // busy with another caller's work) is not waited for
+    CountDownLatch done = new CountDownLatch(tasks);
     Runnable worker = () -> {
       INSIDE.set(true);
       try {
-        for (int i = next.getAndIncrement(); i < tasks && failure.get() == null;
-            i = next.getAndIncrement()) {
-          task.accept(i);
+        for (int i = next.getAndIncrement(); i < tasks; i = next.getAndIncrement()) {
+          try {
+            if (failure.get() == null) {
+              task.accept(i);
+            }
+          } catch (Throwable t) {
+            failure.compareAndSet(null, t);
+          } finally {
+            done.countDown();
+          }
         }
-      } catch (Throwable t) {
-        failure.compareAndSet(null, t);
       } finally {
         INSIDE.set(false);
       }
     };
-    for (int h = 0; h < helpers; h++) {
-      POOL.execute(() -> {
-        try {
-          worker.run();
-        } finally {
-          done.countDown();
-        }
-      });
+    for (int h = Math.min(THREADS, tasks) - 1; h > 0; h--) {
+      POOL.execute(worker);
     }
     worker.run();
     try {
