@@ -213,77 +213,50 @@ class OperationsTest {
     });
   }
 
+  /** Attention over {@code n} rows of random q, k, v in the given spans. */
+  static Case attention(DataType t, long seed, int n, int heads, int kvHeads, int hd,
+      Attention.Spans spans) {
+    Random r = new Random(seed);
+    INDArray q = randn(t, r, n, heads * hd);
+    INDArray k = randn(t, r, n, kvHeads * hd);
+    INDArray v = randn(t, r, n, kvHeads * hd);
+    Attention att = new Attention(heads, kvHeads, hd);
+    Buffers buf = buffers(t);
+    return new Case() {
+      public Map<String, INDArray> inputs() {
+        return Map.of("q", q, "k", k, "v", v);
+      }
+
+      public INDArray forward() {
+        Mat o = buf.mat("o", n, heads * hd);
+        att.forward(Mat.of(q), Mat.of(k), Mat.of(v), spans, o, buf.mat("lse", n, heads), buf);
+        return o.nd().dup();
+      }
+
+      public Map<String, INDArray> backward(INDArray rr) {
+        forward();
+        Mat dq = buf.mat("dq", n, heads * hd);
+        Mat dk = buf.mat("dk", n, kvHeads * hd);
+        Mat dv = buf.mat("dv", n, kvHeads * hd);
+        att.backward(Mat.of(q), Mat.of(k), Mat.of(v), buf.mat("o", n, heads * hd),
+            buf.mat("lse", n, heads), Mat.of(rr.castTo(t).dup('c')), spans, dq, dk, dv, buf);
+        return Map.of("q", dq.nd().dup(), "k", dk.nd().dup(), "v", dv.nd().dup());
+      }
+    };
+  }
+
   @Test
   void groupedQueryAttentionInsideSpans() throws Exception {
-    // 3 spans (7, 1 and 5 tokens; one longer than a host tile would need no extra care),
-    // 4 query heads over 2 key/value heads of width 4
-    check("attention", t -> {
-      Random r = new Random(4);
-      int n = 13;
-      INDArray q = randn(t, r, n, 16);
-      INDArray k = randn(t, r, n, 8);
-      INDArray v = randn(t, r, n, 8);
-      Attention att = new Attention(4, 2, 4);
-      Attention.Spans spans = Attention.Spans.of(new int[] {0, 7, 8}, new int[] {7, 1, 5}, 3);
-      Buffers buf = buffers(t);
-      return new Case() {
-        public Map<String, INDArray> inputs() {
-          return Map.of("q", q, "k", k, "v", v);
-        }
-
-        public INDArray forward() {
-          Mat o = buf.mat("o", n, 16);
-          att.forward(Mat.of(q), Mat.of(k), Mat.of(v), spans, o, buf.mat("lse", n, 4), buf);
-          return o.nd().dup();
-        }
-
-        public Map<String, INDArray> backward(INDArray rr) {
-          forward();
-          Mat dq = buf.mat("dq", n, 16);
-          Mat dk = buf.mat("dk", n, 8);
-          Mat dv = buf.mat("dv", n, 8);
-          att.backward(Mat.of(q), Mat.of(k), Mat.of(v), buf.mat("o", n, 16),
-              buf.mat("lse", n, 4), Mat.of(rr.castTo(t).dup('c')), spans, dq, dk, dv, buf);
-          return Map.of("q", dq.nd().dup(), "k", dk.nd().dup(), "v", dv.nd().dup());
-        }
-      };
-    });
+    // 3 spans of 7, 1 and 5 tokens; 4 query heads over 2 key/value heads of width 4
+    check("attention", t -> attention(t, 4, 13, 4, 2, 4,
+        Attention.Spans.of(new int[] {0, 7, 8}, new int[] {7, 1, 5}, 3)));
   }
 
   @Test
   void attentionOverLongSpansUsesTheStaircase() throws Exception {
     // a span of 150 queries crosses three host tiles of 64
-    pathsAgree("long attention", t -> {
-      Random r = new Random(6);
-      int n = 160;
-      INDArray q = randn(t, r, n, 8);
-      INDArray k = randn(t, r, n, 8);
-      INDArray v = randn(t, r, n, 8);
-      Attention att = new Attention(2, 1, 4);
-      Attention.Spans spans = Attention.Spans.of(new int[] {0, 150}, new int[] {150, 10}, 2);
-      Buffers buf = buffers(t);
-      return new Case() {
-        public Map<String, INDArray> inputs() {
-          return Map.of("q", q, "k", k, "v", v);
-        }
-
-        public INDArray forward() {
-          Mat o = buf.mat("o", n, 8);
-          att.forward(Mat.of(q), Mat.of(k), Mat.of(v), spans, o, buf.mat("lse", n, 2), buf);
-          return o.nd().dup();
-        }
-
-        public Map<String, INDArray> backward(INDArray rr) {
-          forward();
-          Mat dq = buf.mat("dq", n, 8);
-          Mat dk = buf.mat("dk", n, 4);
-          Mat dv = buf.mat("dv", n, 4);
-          att.backward(Mat.of(q), Mat.of(k), Mat.of(v), buf.mat("o", n, 8),
-              buf.mat("lse", n, 2), Mat.of(rr.castTo(t).dup('c')), spans, dq, dk, dv, buf);
-          return Map.of("q", dq.nd().dup(), "k", dk.nd().dup(), "v", dv.nd().dup());
-        }
-      };
-    });
+    pathsAgree("long attention", t -> attention(t, 6, 160, 2, 1, 4,
+        Attention.Spans.of(new int[] {0, 150}, new int[] {150, 10}, 2)));
   }
 
   @Test
