@@ -42,8 +42,9 @@ import picocli.CommandLine.Command;
 /**
  * {@code finmix aggregate}: eval.predictions to scores with bootstrap intervals, the checkpoint
  * of each training run chosen on valid rows, recipes against their target-only baseline (paired
- * bootstrap over rows, averaged over seeds), the leaderboard and cocktail-effect tables, the
- * published reference scores, and an HTML report with PNG charts.
+ * bootstrap over rows, averaged over seeds), the leaderboard (with the majority and random
+ * baselines on the same rows) and cocktail-effect tables, the published reference scores, and
+ * an HTML report with PNG charts.
  */
 @Command(
     name = "aggregate",
@@ -202,6 +203,14 @@ public final class AggregateJob extends StageCommand {
             Encoders.row(COMPARED))
         .collectAsList();
     Tables tables = Tables.of(runId, grouped, s);
+    spark.sparkContext().setJobDescription("aggregate: majority and random baselines");
+    List<Baselines.EvalRow> evalRows = new ArrayList<>();
+    joined.select("benchmark", "split", "record_id", "gold").distinct().collectAsList()
+        .forEach(r -> evalRows.add(new Baselines.EvalRow(r.getString(0), r.getString(1),
+            r.getString(2), r.getString(3))));
+    tables = tables.withLeaderboardRows(Baselines.leaderboardRows(runId, benchmarks,
+        Baselines.majorityAnswers(spark, runId, benchmarks), evalRows, tables.leaderboard(),
+        stats, s.seed()));
     TableWriter.overwrite(spark, "eval.comparisons", tables.comparisons(), thisRun);
     TableWriter.overwrite(spark, "eval.leaderboard", tables.leaderboard(), thisRun);
     TableWriter.overwrite(spark, "eval.cocktail_effect", tables.cocktailEffect(), thisRun);

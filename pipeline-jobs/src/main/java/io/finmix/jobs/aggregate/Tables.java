@@ -45,6 +45,21 @@ record Tables(List<Row> comparisons, List<Row> leaderboard, List<Row> cocktailEf
     return new Tables(comparisons, leaderboard(runId, recipes), cocktailEffect(runId, effects));
   }
 
+  /** The same tables with {@code rows} added to the leaderboard, in its order. */
+  Tables withLeaderboardRows(List<Row> rows) {
+    List<Row> board = new ArrayList<>(leaderboard);
+    board.addAll(rows);
+    sortLeaderboard(board);
+    return new Tables(comparisons, board, cocktailEffect);
+  }
+
+  private static void sortLeaderboard(List<Row> board) {
+    board.sort(Comparator.comparing((Row r) -> r.getString(1)).thenComparing(r -> r.getString(2))
+        .thenComparing(r -> r.getString(3))
+        .thenComparing(r -> r.isNullAt(8) ? Integer.MAX_VALUE : r.getInt(8))
+        .thenComparing(r -> r.getString(5)));
+  }
+
   private static List<Row> leaderboard(String runId, Map<String, Map<String, Row>> recipes) {
     // rank on valid within model|benchmark|mode
     Map<String, List<String>> byGroup = new TreeMap<>();
@@ -75,10 +90,7 @@ record Tables(List<Row> comparisons, List<Row> leaderboard, List<Row> cocktailEf
           test == null ? null : test.get(16), test == null ? 0L : test.getLong(11), "valid",
           "test"));
     });
-    out.sort(Comparator.comparing((Row r) -> r.getString(1)).thenComparing(r -> r.getString(2))
-        .thenComparing(r -> r.getString(3))
-        .thenComparing(r -> r.isNullAt(8) ? Integer.MAX_VALUE : r.getInt(8))
-        .thenComparing(r -> r.getString(5)));
+    sortLeaderboard(out);
     return out;
   }
 

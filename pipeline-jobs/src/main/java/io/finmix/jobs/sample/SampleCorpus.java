@@ -127,7 +127,7 @@ public final class SampleCorpus {
     Planted csv = source("fpb", "fpb/all-data.csv");
     Planted txt = source("fpb_66agree", "fpb/Sentences_66Agree.txt");
     List<String[]> rows = new ArrayList<>();
-    for (int i = 0; i < n(800); i++) {
+    for (int i = 0; i < n(1500); i++) {
       String label = weighted(t, 0.12, 0.6);
       String company = i % 97 == 5 ? "Sepp\u00e4l\u00e4 Oy" : t.company();
       rows.add(new String[] {label, t.newsSentence(label, company)});
@@ -178,7 +178,7 @@ public final class SampleCorpus {
       boolean train = file.contains("train");
       try (OutputStream out = create("tfns/" + file)) {
         line(out, "text,label", "\r\n", StandardCharsets.UTF_8);
-        int rows = n(train ? 600 : 150);
+        int rows = n(train ? 1000 : 300);
         for (int i = 0; i < rows; i++) {
           if (train && i == badRowsAt(rows)) {
             out.write("$BAD caf".getBytes(StandardCharsets.US_ASCII));

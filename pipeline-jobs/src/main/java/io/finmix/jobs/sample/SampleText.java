@@ -5,9 +5,12 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Generated financial, general and math text with a learnable signal: sentiment follows the
- * words, answers follow the arithmetic. Every value comes from one seeded random source, so the
- * same seed writes the same corpus. Company names are invented.
+ * Generated financial, general and math text with a learnable signal: answers follow the
+ * arithmetic, and sentiment follows what the words say the way it does in real news, not a
+ * word list: a rising figure is good news when it is sales and bad news when it is costs, and
+ * "did not" turns either around, so "rose" and "fell" each appear under both labels. Every value
+ * comes from one seeded random source, so the same seed writes the same corpus. Company names
+ * are invented.
  */
 final class SampleText {
 
@@ -26,10 +29,21 @@ final class SampleText {
   private static final List<String> PERIODS = List.of("the first quarter", "the second quarter",
       "the third quarter", "the fourth quarter", "the first half", "the full year", "2024",
       "2025", "January-June", "the nine-month period");
+  /** Figures that are bad news when they rise. */
+  private static final List<String> COSTS = List.of("costs", "operating expenses", "net debt",
+      "credit losses", "impairment charges", "inventory write-downs", "the operating loss",
+      "customer churn", "staff turnover", "warranty claims");
   private static final List<String> UP = List.of("rose", "increased", "grew", "climbed",
       "jumped", "improved");
   private static final List<String> DOWN = List.of("fell", "decreased", "dropped", "declined",
       "slumped", "weakened");
+  /** The same verbs after "did not", index for index. */
+  private static final List<String> UP_BASE = List.of("rise", "increase", "grow", "climb",
+      "jump", "improve");
+  private static final List<String> DOWN_BASE = List.of("fall", "decrease", "drop", "decline",
+      "slump", "weaken");
+  private static final List<String> FLAT = List.of("was unchanged", "was flat",
+      "remained stable", "held steady");
   private static final List<String> COUNTRIES = List.of("Finland", "Sweden", "Estonia",
       "Poland", "Germany", "Norway", "Latvia", "Denmark");
   private static final List<String> ROLES = List.of("chief executive", "chief financial officer",
@@ -80,43 +94,57 @@ final class SampleText {
     return pick(COMPANIES);
   }
 
+  /**
+   * A figure that moved, and how: {@code good} news or bad. Good news is a sales-like figure
+   * up, a cost-like figure down, or either of the bad moves negated; bad news the reverse.
+   */
+  private String move(String company, String period, boolean good) {
+    boolean costs = random.nextInt(2) == 0;
+    String metric = costs ? pick(COSTS) : pick(METRICS);
+    boolean negated = random.nextInt(3) == 0;
+    // the direction the words name: up when (good, sales) or (bad, costs), flipped by "not"
+    boolean up = good != costs;
+    if (negated) {
+      up = !up;
+      int i = random.nextInt(UP_BASE.size());
+      return String.format(Locale.ROOT, "%s 's %s did not %s in %s%s .", company, metric,
+          up ? UP_BASE.get(i) : DOWN_BASE.get(i), period, pick(List.of("",
+              " , the company said", " , contrary to forecasts", " , according to the report")));
+    }
+    double pct = between(1, 400) / 10.0;
+    if (random.nextInt(2) == 0) {
+      return String.format(Locale.ROOT, "%s 's %s %s by %.1f %% in %s .", company, metric,
+          up ? pick(UP) : pick(DOWN), pct, period);
+    }
+    double from = between(5, 900) / 10.0;
+    double to = up ? from * (1 + pct / 100) : from * (1 - pct / 100);
+    return String.format(Locale.ROOT, "In %s , %s of %s %s to EUR %.1f mn from EUR %.1f mn .",
+        period, metric, company, up ? pick(UP) : pick(DOWN), to, from);
+  }
+
   /** A sentence whose sentiment is {@code label} (negative, neutral or positive). */
   String newsSentence(String label, String company) {
-    String metric = pick(METRICS);
     String period = pick(PERIODS);
-    double pct = between(1, 400) / 10.0;
-    double from = between(5, 900) / 10.0;
-    double to = label.equals("positive") ? from * (1 + pct / 100) : from * (1 - pct / 100);
     return switch (label) {
       case "positive" -> switch (random.nextInt(6)) {
-        case 0 -> String.format(Locale.ROOT, "%s 's %s %s by %.1f %% in %s .", company, metric,
-            pick(UP), pct, period);
-        case 1 -> String.format(Locale.ROOT, "In %s , %s %s to EUR %.1f mn from EUR %.1f mn .",
-            period, metric, pick(UP), to, from);
-        case 2 -> company + " raised its outlook for " + period + " after strong " + metric
+        case 0, 1, 2 -> move(company, period, true);
+        case 3 -> company + " raised its outlook for " + period + " after strong " + pick(METRICS)
             + " in " + pick(COUNTRIES) + " .";
-        case 3 -> String.format(Locale.ROOT, "%s won a EUR %d mn order from %s in %s .",
+        case 4 -> String.format(Locale.ROOT, "%s won a EUR %d mn order from %s in %s .",
             company, between(2, 400), company(), pick(COUNTRIES));
-        case 4 -> String.format(Locale.ROOT, "%s expects its %s to grow by %d-%d %% in %s .",
-            company, metric, between(2, 9), between(10, 25), period);
-        default -> String.format(Locale.ROOT, "Demand for %s products %s and %s 's %s "
-            + "reached EUR %.1f mn .", pick(PRODUCTS), pick(UP), company, metric, to);
+        default -> company + " no longer expects " + pick(List.of("an operating loss",
+            "job cuts", "a decline in " + pick(METRICS))) + " in " + period + " .";
       };
       case "negative" -> switch (random.nextInt(6)) {
-        case 0 -> String.format(Locale.ROOT, "%s 's %s %s by %.1f %% in %s .", company, metric,
-            pick(DOWN), pct, period);
-        case 1 -> String.format(Locale.ROOT, "In %s , %s %s to EUR %.1f mn from EUR %.1f mn .",
-            period, metric, pick(DOWN), to, from);
-        case 2 -> company + " issued a profit warning for " + period + " as " + metric
+        case 0, 1, 2 -> move(company, period, false);
+        case 3 -> company + " issued a profit warning for " + period + " as " + pick(METRICS)
             + " weakened in " + pick(COUNTRIES) + " .";
-        case 3 -> String.format(Locale.ROOT, "%s will cut %d jobs at its %s unit in %s .",
+        case 4 -> String.format(Locale.ROOT, "%s will cut %d jobs at its %s unit in %s .",
             company, between(20, 900), pick(PRODUCTS), pick(COUNTRIES));
-        case 4 -> String.format(Locale.ROOT, "%s swung to an operating loss of EUR %.1f mn in "
-            + "%s .", company, from, period);
-        default -> String.format(Locale.ROOT, "Weak demand for %s products pushed %s 's %s "
-            + "down to EUR %.1f mn .", pick(PRODUCTS), company, metric, to);
+        default -> company + " no longer expects " + pick(List.of("an operating profit",
+            "new orders", "growth in " + pick(METRICS))) + " in " + period + " .";
       };
-      default -> switch (random.nextInt(6)) {
+      default -> switch (random.nextInt(8)) {
         case 0 -> company + " will publish its results for " + period + " on "
             + between(1, 28) + " " + pick(MONTHS) + " " + between(2019, 2026) + " .";
         case 1 -> company + " appointed " + pick(PEOPLE) + " as " + pick(ROLES) + " of its "
@@ -127,43 +155,58 @@ final class SampleText {
             pick(PRODUCTS), company, pick(CITIES), pick(COUNTRIES));
         case 4 -> String.format(Locale.ROOT, "%s 's shares are listed on the %s stock exchange "
             + "under the ticker %s .", company, pick(CITIES), ticker());
-        default -> String.format(Locale.ROOT, "%s signed a %d-year service agreement with %s "
+        case 5 -> String.format(Locale.ROOT, "%s signed a %d-year service agreement with %s "
             + "covering %s .", company, between(2, 10), company(), pick(PRODUCTS));
+        default -> String.format(Locale.ROOT, "%s 's %s %s in %s .", company,
+            random.nextInt(2) == 0 ? pick(METRICS) : pick(COSTS), pick(FLAT), period);
       };
     };
   }
 
-  /** A short tweet with a cashtag; the sentiment follows the words. */
+  /**
+   * A short tweet with a cashtag; the sentiment follows what the words say (shares jumping is
+   * good news, costs jumping bad, "will not" turns a promise around).
+   */
   String tweet(String label) {
     String ticker = "$" + ticker();
     String price = String.format(Locale.ROOT, "%.2f", between(100, 90000) / 100.0);
     String url = " https://t.co/" + Long.toString(Math.abs(random.nextLong()), 36).substring(0, 8);
+    String period = pick(PERIODS);
     return switch (label) {
-      case "positive" -> switch (random.nextInt(4)) {
+      case "positive" -> switch (random.nextInt(6)) {
         case 0 -> ticker + " upgraded to Buy at " + pick(BROKERS) + ", target " + price + url;
-        case 1 -> ticker + " beats on " + pick(METRICS) + ", raises " + pick(PERIODS)
-            + " guidance" + url;
-        case 2 -> company() + " shares jump " + between(2, 30) + "% after " + pick(METRICS)
-            + " surprise" + url;
+        case 1 -> ticker + " beats on " + pick(METRICS) + ", raises " + period + " guidance" + url;
+        case 2 -> company() + " shares " + pick(List.of("jump", "climb", "rise")) + " "
+            + between(2, 30) + "% as " + pick(COSTS) + " " + pick(List.of("fall", "drop", "ease"))
+            + url;
+        case 3 -> ticker + " says it will not " + pick(List.of("cut", "lower", "withdraw"))
+            + " its " + period + " guidance" + url;
+        case 4 -> ticker + " " + pick(COSTS) + " " + pick(DOWN) + " " + between(2, 30) + "% in "
+            + period + url;
         default -> ticker + " hits a new high at " + price + " as " + pick(PRODUCTS)
             + " sales soar" + url;
       };
-      case "negative" -> switch (random.nextInt(4)) {
+      case "negative" -> switch (random.nextInt(6)) {
         case 0 -> ticker + " downgraded to Sell at " + pick(BROKERS) + ", target " + price + url;
-        case 1 -> ticker + " misses on " + pick(METRICS) + ", cuts " + pick(PERIODS)
-            + " guidance" + url;
-        case 2 -> company() + " shares slide " + between(2, 30) + "% after " + pick(METRICS)
-            + " miss" + url;
+        case 1 -> ticker + " misses on " + pick(METRICS) + ", cuts " + period + " guidance" + url;
+        case 2 -> company() + " shares " + pick(List.of("slide", "drop", "fall")) + " "
+            + between(2, 30) + "% as " + pick(COSTS) + " " + pick(List.of("jump", "climb", "rise"))
+            + url;
+        case 3 -> ticker + " says it will not " + pick(List.of("meet", "reach", "keep"))
+            + " its " + period + " guidance" + url;
+        case 4 -> ticker + " " + pick(COSTS) + " " + pick(UP) + " " + between(2, 30) + "% in "
+            + period + url;
         default -> ticker + " falls to " + price + " as " + pick(PRODUCTS) + " demand weakens"
             + url;
       };
-      default -> switch (random.nextInt(4)) {
-        case 0 -> ticker + " to report " + pick(PERIODS) + " earnings on " + pick(MONTHS) + " "
+      default -> switch (random.nextInt(5)) {
+        case 0 -> ticker + " to report " + period + " earnings on " + pick(MONTHS) + " "
             + between(1, 28) + url;
         case 1 -> company() + " schedules investor day for " + pick(MONTHS) + " "
             + between(1, 28) + url;
         case 2 -> ticker + " files " + pick(List.of("10-Q", "10-K", "8-K", "S-1")) + " with the "
             + "SEC" + url;
+        case 3 -> ticker + " " + pick(METRICS) + " " + pick(FLAT) + " in " + period + url;
         default -> pick(BROKERS) + " keeps " + ticker + " at Hold, target " + price + url;
       };
     };

@@ -35,6 +35,8 @@ class AggregateJobTest extends SparkTestBase {
           .predictions(cocktail, 10, "test", 90, i -> i % 10 != 0)
           .predictions(cocktail, 20, "test", 90, i -> i % 2 == 0);
     }
+    // the training labels: neutral the majority
+    f.trainRows("neutral", 7).trainRows("positive", 5).trainRows("negative", 2);
     f.write(SPARK);
   }
 
@@ -75,9 +77,26 @@ class AggregateJobTest extends SparkTestBase {
     assertThat(effect.getString(11)).isEqualTo("weighted_f1");
 
     List<Row> board = sql("SELECT recipe, valid_rank, test_value, seeds FROM "
-        + "finmix.eval.leaderboard WHERE run_id = '%s' ORDER BY valid_rank", RUN);
+        + "finmix.eval.leaderboard WHERE run_id = '%s' AND valid_rank IS NOT NULL ORDER BY "
+        + "valid_rank", RUN);
     assertThat(board).extracting(b -> b.getString(0) + "#" + b.getInt(1) + "#" + b.getInt(3))
         .containsExactly("finance#1#2", "target-only-fpb#2#2");
+    // the baselines on the same 90 test rows (gold cycles negative, neutral, positive):
+    // all-neutral is right on a third, weighted F1 = 1/3 * (2 * 1/3 * 1 / (1/3 + 1)) = 1/6
+    List<Row> baselines = sql("SELECT recipe, valid_rank, seeds, test_value, test_ci_low, "
+        + "test_ci_high, test_n FROM finmix.eval.leaderboard WHERE run_id = '%s' AND "
+        + "valid_rank IS NULL ORDER BY recipe", RUN);
+    assertThat(baselines).extracting(b -> b.getString(0))
+        .containsExactly("baseline-majority", "baseline-random");
+    Row majority = baselines.get(0);
+    assertThat(majority.getInt(2)).isZero();
+    assertThat(majority.getDouble(3)).isCloseTo(1.0 / 6, org.assertj.core.data.Offset.offset(
+        1e-12));
+    assertThat(majority.getDouble(4)).isLessThanOrEqualTo(majority.getDouble(3));
+    assertThat(majority.getDouble(5)).isGreaterThanOrEqualTo(majority.getDouble(3));
+    assertThat(majority.getLong(6)).isEqualTo(90);
+    // uniform random: about a third right, well under the cocktail's 0.9
+    assertThat(baselines.get(1).getDouble(3)).isBetween(0.15, 0.5);
 
     // the accuracy comparison on test rows: 0.9 vs 0.5 on the same rows, both seeds
     Row accuracy = sql("SELECT value, baseline_value, delta FROM finmix.eval.comparisons WHERE "

@@ -24,6 +24,7 @@ public final class EvalFixtures {
   private final String runId;
   private final List<Row> runs = new ArrayList<>();
   private final List<Row> predictions = new ArrayList<>();
+  private final List<Row> clean = new ArrayList<>();
 
   public EvalFixtures(String runId) {
     this.runId = runId;
@@ -54,8 +55,23 @@ public final class EvalFixtures {
     return this;
   }
 
-  /** Writes train.runs and eval.predictions of the run id. */
+  /** {@code count} fpb training rows labelled {@code label} in corpus.clean (the baselines'). */
+  public EvalFixtures trainRows(String label, int count) {
+    for (int i = 0; i < count; i++) {
+      String id = "train-" + label + "-" + i;
+      clean.add(RowFactory.create(id, "fpb", "sentiment", "finance", "train", null,
+          "sentence " + id, label, LABELS.toArray(new String[0]), label,
+          JavaConverters.mapAsScalaMap(Map.<String, String>of()), "fixture", 1, "fixture.csv",
+          (long) clean.size(), 0, "hash-" + id, runId));
+    }
+    return this;
+  }
+
+  /** Writes train.runs, eval.predictions and any corpus.clean rows of the run id. */
   public void write(SparkSession spark) {
+    if (!clean.isEmpty()) {
+      TableWriter.overwrite(spark, "corpus.clean", clean, functions.col("run_id").equalTo(runId));
+    }
     TableWriter.overwrite(spark, "train.runs", runs, functions.col("run_id").equalTo(runId));
     TableWriter.overwrite(spark, "eval.predictions", predictions,
         functions.col("run_id").equalTo(runId));
