@@ -15,6 +15,7 @@ import io.finmix.jobs.sql.SqlShellJob;
 import io.finmix.jobs.sql.ThriftServerJob;
 import io.finmix.jobs.tokenize.TokenizeJob;
 import io.finmix.jobs.tokenize.TrainTokenizerJob;
+import io.finmix.jobs.train.PretrainJob;
 import io.finmix.jobs.train.TrainJob;
 import java.io.PrintWriter;
 import org.apache.spark.sql.SparkSession;
@@ -42,6 +43,7 @@ import picocli.CommandLine.Spec;
         MixJob.class,
         TrainTokenizerJob.class,
         TokenizeJob.class,
+        PretrainJob.class,
         TrainJob.class,
         EvaluateJob.class,
         AggregateJob.class,

@@ -228,14 +228,15 @@ public final class AggregateJob extends StageCommand {
   }
 
   /**
-   * The base model a run fine-tuned: the preset (or the init checkpoint's name, after @), and
+   * The base model a run fine-tuned: the preset (or the init checkpoint's name, after @: a
+   * training run's Hugging Face export is named by the run), and
    * +lora-r&lt;rank&gt; when only adapters trained: runs compare only against runs of the same base
    * (a sweep over LoRA ranks compares each rank with its own target-only runs).
    */
   static Column baseModel() {
     return concat(col("model"),
         when(col("init").notEqual("scratch"),
-            concat(lit("@"), regexp_extract(col("init"), "([^/]+)/*$", 1), lit("#"),
+            concat(lit("@"), regexp_extract(col("init"), "([^/]+?)(/hf)?/*$", 1), lit("#"),
                 substring(sha2(col("init"), 256), 1, 6))).otherwise(""),
         when(col("lora").isNotNull(), concat(lit("+lora-r"),
             regexp_extract(col("lora"), "rank=(\\d+)", 1))).otherwise(""));

@@ -90,6 +90,17 @@ public final class Mixer {
       comp = when(matches(recipe.components().get(i)), lit(i)).otherwise(comp);
     }
     long seed = recipe.seed();
+    PromptTemplates.Template[] byComponent = new PromptTemplates.Template[recipe.components()
+        .size()];
+    for (int i = 0; i < byComponent.length; i++) {
+      String name = recipe.components().get(i).template();
+      if (name != null && !templates.has(name)) {
+        throw new io.finmix.jobs.core.UserError("recipe '" + recipe.name() + "': component '"
+            + recipe.components().get(i).name() + "': template '" + name + "' is not in "
+            + templates.description());
+      }
+      byComponent[i] = name == null ? null : templates.of(name);
+    }
     return clean.withColumn("comp", comp).where(col("comp").geq(0))
         .select("comp", "record_id", "source", "task", "domain", "label", "instruction",
             "input", "output", "choices")
@@ -97,7 +108,9 @@ public final class Mixer {
           Map<String, String> fields = PromptTemplates.fields(r.getString(2), r.getString(3),
               r.getString(5), r.getString(6), r.getString(7), r.getString(8),
               r.isNullAt(9) ? null : r.<String>getList(9));
-          PromptTemplates.Rendered p = templates.render(r.getString(1), seed, fields);
+          PromptTemplates.Template own = byComponent[r.getInt(0)];
+          PromptTemplates.Rendered p = own == null ? templates.render(r.getString(1), seed, fields)
+              : templates.render(own, r.getString(1), seed, fields);
           int tokens = TokenizeJob.encode(encoder, p.prompt(), p.answer(),
               () -> "recipe '" + recipe.name() + "', record " + r.getString(1)).length();
           return RowFactory.create(r.getInt(0), r.getString(1), r.getString(2),
@@ -137,6 +150,18 @@ public final class Mixer {
     double total;
     if (recipe.total() != null && recipe.total() == Recipe.POOL_TOTAL) {
       total = java.util.Arrays.stream(size).sum();
+    } else if (recipe.total() != null && recipe.total() == Recipe.BALANCED_TOTAL) {
+      // the largest pool (relative to its weight) once; each component its share of that, at
+      // most: a capped component's cut stays out rather than going to the others
+      total = 0;
+      for (int i = 0; i < k; i++) {
+        if (weights[i] > 0) {
+          total = Math.max(total, size[i] * weightSum / weights[i]);
+        }
+      }
+      for (int i = 0; i < k; i++) {
+        upper[i] = Math.min(upper[i], total * weights[i] / weightSum);
+      }
     } else if (recipe.total() != null) {
       total = recipe.total();
     } else {

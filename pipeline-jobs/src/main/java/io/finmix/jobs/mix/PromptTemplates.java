@@ -85,6 +85,11 @@ public final class PromptTemplates implements Serializable {
     return byTask.getOrDefault(task, byTask.get("default"));
   }
 
+  /** Whether the file declares a template of this name. */
+  public boolean has(String name) {
+    return byTask.containsKey(name);
+  }
+
   public String description() {
     return description;
   }
@@ -94,7 +99,11 @@ public final class PromptTemplates implements Serializable {
    * the prompt, the chosen variant. Blank lines left by empty fields are folded.
    */
   public Rendered render(String recordId, long seed, Map<String, String> fields) {
-    Template t = of(fields.get("task"));
+    return render(of(fields.get("task")), recordId, seed, fields);
+  }
+
+  /** Renders one record with template {@code t}, the instruction variant by the record. */
+  public Rendered render(Template t, String recordId, long seed, Map<String, String> fields) {
     int variant = (int) Math.floorMod(Shingles.mix(seed ^ Shingles.hash64(recordId)),
         (long) t.instructions().size());
     return render(t, variant, fields);
@@ -111,6 +120,10 @@ public final class PromptTemplates implements Serializable {
     values.put("instruction", instruction);
     String prompt = fill(t.prompt(), values).strip().replaceAll("\n{3,}", "\n\n");
     String answer = fill(t.answer(), values);
+    if (prompt.isEmpty()) {
+      // no prompt: plain text (a base's pretraining corpus), folded as a prompt is
+      answer = answer.strip().replaceAll("\n{3,}", "\n\n");
+    }
     return new Rendered(prompt, answer, variant);
   }
 

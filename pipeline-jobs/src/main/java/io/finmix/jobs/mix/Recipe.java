@@ -31,19 +31,27 @@ public record Recipe(String name, String description, Unit unit, Double total, l
   /**
    * One component: the rows whose column values are in {@code select} (every listed column
    * must match); share {@code weight}; at most {@code maxEpochs} passes over its pool; the
-   * bounds {@code min} and {@code max} in the recipe's unit.
+   * bounds {@code min} and {@code max} in the recipe's unit; {@code template}, the prompts.conf
+   * template its rows are rendered with (null: each row's task's).
    */
   public record Component(String name, Map<String, List<String>> select, double weight,
-      double maxEpochs, double min, double max) implements Serializable {}
+      double maxEpochs, double min, double max, String template) implements Serializable {}
 
   /** {@code total = pool}: the size of the component pools together, once. */
   public static final double POOL_TOTAL = -1;
+  /**
+   * {@code total = balanced}: every component at its weight's share of the size at which the
+   * largest one (relative to its weight) is taken once: with equal weights, every component
+   * repeated up to the largest pool's size, within its repetition cap; what a cap cuts is not
+   * handed to the others. FinGPT's sentiment training balances its datasets this way.
+   */
+  public static final double BALANCED_TOTAL = -2;
 
   static final Set<String> SELECT_KEYS = Set.of("source", "task", "domain", "split");
   private static final Set<String> RECIPE_KEYS = Set.of("description", "unit", "total", "seed",
       "temperature", "max_epochs", "split", "components");
   private static final Set<String> COMPONENT_KEYS = Set.of("name", "select", "weight",
-      "max_epochs", "min", "max");
+      "max_epochs", "min", "max", "template");
 
   /** Loads the recipes file (a path, or a name under conf/), in name order. */
   public static List<Recipe> load(String nameOrPath) {
@@ -97,12 +105,14 @@ public record Recipe(String name, String description, Unit unit, Double total, l
     Double total = null;
     if (r.hasPath("total") && r.getString("total").equals("pool")) {
       total = POOL_TOTAL;
+    } else if (r.hasPath("total") && r.getString("total").equals("balanced")) {
+      total = BALANCED_TOTAL;
     } else if (r.hasPath("total") && !r.getString("total").equals("auto")) {
       try {
         total = r.getDouble("total");
       } catch (ConfigException.WrongType e) {
-        throw new UserError(where + ": total: '" + r.getString("total") + "' is not a number "
-            + ", auto or pool");
+        throw new UserError(where + ": total: '" + r.getString("total") + "' is not a number, "
+            + "auto, pool or balanced");
       }
       if (!(total > 0)) {
         throw new UserError(where + ": total must be more than 0");
@@ -150,7 +160,8 @@ public record Recipe(String name, String description, Unit unit, Double total, l
       if (weight < 0 || !(epochs > 0) || min < 0 || max < min) {
         throw new UserError(cwhere + ": need weight >= 0, max_epochs > 0 and 0 <= min <= max");
       }
-      components.add(new Component(cname, select, weight, epochs, min, max));
+      components.add(new Component(cname, select, weight, epochs, min, max,
+          c.hasPath("template") ? c.getString("template") : null));
     }
     if (temperature == null && components.stream().mapToDouble(Component::weight).sum() == 0) {
       throw new UserError(where + ": the component weights add up to 0");

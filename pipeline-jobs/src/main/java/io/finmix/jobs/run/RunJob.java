@@ -15,6 +15,7 @@ import io.finmix.jobs.sweep.Sweep;
 import io.finmix.jobs.sweep.SweepGrid;
 import io.finmix.jobs.tokenize.TokenizeJob;
 import io.finmix.jobs.tokenize.TrainTokenizerJob;
+import io.finmix.jobs.train.PretrainJob;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -43,8 +44,9 @@ import picocli.CommandLine.Option;
         "The whole pipeline on the embedded default (generated sample data, local Spark).",
         "Stages, in order: sample-data (to run.sample_data_dir), ingest (run.sources), dedup,",
         "decontaminate, mix (every recipe of mix.recipes; with run.tokenizer = trained, then",
-        "train-tokenizer and mix again counting its tokens), tokenize (and pack), train (the",
-        "sweep grid, run.train_steps each), evaluate (run.eval_max_rows), aggregate.",
+        "train-tokenizer and mix again counting its tokens), tokenize (and pack), pretrain",
+        "(the base the sweep fine-tunes, with sweep.init = base), train (the sweep grid,",
+        "run.train_steps each), evaluate (run.eval_max_rows), aggregate.",
         "A stage whose inputs (config, conf files, the tables it reads) and outputs are as it",
         "left them is skipped; --force runs it anyway."
     })
@@ -54,11 +56,12 @@ public final class RunJob extends StageCommand {
 
   /** The stages of {@code finmix run}, in order. */
   public static final List<String> STAGES = List.of("sample-data", "ingest", "dedup",
-      "decontaminate", "mix", "tokenize", "train", "evaluate", "aggregate");
+      "decontaminate", "mix", "tokenize", "pretrain", "train", "evaluate", "aggregate");
 
   @Option(names = "--stage", split = ",", paramLabel = "NAME",
       description = "Only these stages (of: sample-data, ingest, dedup, decontaminate, mix, "
-          + "tokenize, train, evaluate, aggregate); the others are neither run nor checked.")
+          + "tokenize, pretrain, train, evaluate, aggregate); the others are neither run nor "
+          + "checked.")
   List<String> only;
 
   @Option(names = "--force", description = "Run the stages even when they are unchanged.")
@@ -138,6 +141,26 @@ public final class RunJob extends StageCommand {
         () -> StageState.tables(spark, runId, "train.sequences"),
         () -> TokenizeJob.tokenize(spark, config).print(System.out));
 
+    // the base the sweep fine-tunes (sweep.init = base), pretrained on the run's own text
+    boolean base = config.config().getString("sweep.init").trim().equals(SweepGrid.BASE);
+    FinmixConfig packed = config;
+    stage(base ? stages : List.of(), "pretrain", PretrainJob.runName(config) + ", "
+            + config.config().getLong("pretrain.steps") + " steps",
+        () -> StageState.of(StageState.config(packed, "pretrain", "train", "tokenize"),
+            StageState.confFiles(packed, "train.models"), fileHash(tokenizer),
+            StageState.tableVersion(spark, "train.sequences", runId, Map.of("recipe",
+                packed.config().getString("pretrain.recipe")), null)),
+        () -> StageState.tableVersion(spark, "train.runs", runId, Map.of("train_run",
+            PretrainJob.runName(packed)), null),
+        () -> {
+          PretrainJob.Result r = PretrainJob.pretrain(spark, packed);
+          r.print(System.out);
+          if (r.base() == null) {
+            throw new IllegalStateException("the base did not finish pretraining: "
+                + r.train().message());
+          }
+        });
+
     config = config.with("finmix run", sized(config));
     Sweep sweep = new Sweep(spark, config);
     List<SweepGrid.Point> points = SweepGrid.plan(config);
@@ -186,6 +209,10 @@ public final class RunJob extends StageCommand {
     int rows = config.config().getInt("run.eval_max_rows");
     if (rows >= 0) {
       m.put("evaluate.max_rows", rows);
+    }
+    List<String> benchmarks = config.config().getStringList("run.eval_benchmarks");
+    if (!benchmarks.isEmpty()) {
+      m.put("evaluate.only", benchmarks);
     }
     return m;
   }

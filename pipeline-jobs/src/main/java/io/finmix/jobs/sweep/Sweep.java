@@ -7,6 +7,7 @@ import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.eval.EvaluateJob;
 import io.finmix.jobs.sweep.SweepGrid.Point;
+import io.finmix.jobs.train.PretrainJob;
 import io.finmix.jobs.train.TrainJob;
 import io.finmix.model.io.Checkpoint;
 import java.io.IOException;
@@ -270,7 +271,22 @@ public final class Sweep {
     return StageState.of(StageState.config(pc, "train", "tokenize"),
         StageState.confFiles(pc, "train.models"),
         StageState.tableVersion(spark, "train.sequences", config.runId(),
-            Map.of("recipe", p.recipe()), null));
+            Map.of("recipe", p.recipe()), null), initVersion(p));
+  }
+
+  /**
+   * What a run starts from, as a fingerprint: the base's pretraining run as train.runs holds it
+   * (a new base retrains every run), a given directory's files, or nothing (scratch).
+   */
+  private String initVersion(Point p) {
+    if (p.init().isEmpty()) {
+      return "scratch";
+    }
+    if (p.init().equals(PretrainJob.baseDir(config).toString())) {
+      return StageState.tableVersion(spark, "train.runs", config.runId(),
+          Map.of("train_run", PretrainJob.runName(config)), null);
+    }
+    return StageState.files(hadoop, p.init());
   }
 
   private String trainOutputs(Point p) {

@@ -17,21 +17,31 @@ import java.util.TreeMap;
 /**
  * The experiment grid of the {@code sweep} section: every recipe x model preset x seed x LoRA
  * setting is one training run, named {@code <recipe>-<model>-s<seed>} (with {@code -lora}, or
- * {@code -lora-r<rank>} when the grid has several LoRA settings), in grid order.
+ * {@code -lora-r<rank>} when the grid has several LoRA settings), in grid order, each starting
+ * from {@code sweep.init}: the run's pretrained base, random weights, or a given model.
  */
 public final class SweepGrid {
 
   private static final Set<String> LORA_KEYS = Set.of("rank", "alpha", "dropout", "targets");
 
-  /** One training run of the grid and the train.* keys that make it. */
+  /** {@code sweep.init}: fine-tune from the run's pretrained base. */
+  public static final String BASE = "base";
+  /** {@code sweep.init}: train from random weights. */
+  public static final String SCRATCH = "scratch";
+
+  /**
+   * One training run of the grid and the train.* keys that make it; {@code init} the directory
+   * it starts from (empty: random weights).
+   */
   public record Point(String trainRun, String recipe, String model, long seed,
-      Map<String, Object> lora) {
+      Map<String, Object> lora, String init) {
 
     /** The config keys this run sets over the sweep's own config. */
     public Map<String, Object> overrides() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("train.recipe", recipe);
       m.put("train.model", model);
+      m.put("train.init", init);
       m.put("train.seed", seed);
       m.put("train.name", trainRun);
       m.put("train.lora.enabled", lora != null);
@@ -72,6 +82,7 @@ public final class SweepGrid {
       throw new UserError("sweep.seeds (" + config.originOf("sweep.seeds") + ") is empty");
     }
     List<Map<String, Object>> loras = loraSettings(config, c);
+    String init = init(config, models);
     long enabled = loras.stream().filter(l -> l != null).count();
     List<Point> points = new ArrayList<>();
     Map<String, Point> byName = new LinkedHashMap<>();
@@ -82,7 +93,7 @@ public final class SweepGrid {
             String name = recipe + "-" + model + "-s" + seed + (lora == null ? ""
                 : enabled == 1 ? "-lora" : "-lora-r" + lora.getOrDefault("rank",
                     config.config().getInt("train.lora.rank")));
-            Point p = new Point(name, recipe, model, seed, lora);
+            Point p = new Point(name, recipe, model, seed, lora, init);
             Point clash = byName.put(name, p);
             if (clash != null) {
               throw new UserError("sweep: two runs of the grid would both be named '" + name
@@ -95,6 +106,31 @@ public final class SweepGrid {
       }
     }
     return points;
+  }
+
+  /**
+   * The directory every run starts from: the run's base (its preset must be the one model of
+   * the grid), none (scratch), or the directory sweep.init names.
+   */
+  static String init(FinmixConfig config, List<String> models) {
+    String init = config.config().getString("sweep.init").trim();
+    if (init.equals(SCRATCH)) {
+      return "";
+    }
+    if (init.equals(BASE)) {
+      String preset = config.config().getString("pretrain.model");
+      if (!models.equals(List.of(preset))) {
+        throw new UserError("sweep.init = base (" + config.originOf("sweep.init") + "): the "
+            + "runs fine-tune the base, a " + preset + " (pretrain.model), so sweep.models must "
+            + "be [" + preset + "], not " + models);
+      }
+      return io.finmix.jobs.train.PretrainJob.baseDir(config).toString();
+    }
+    if (init.isEmpty()) {
+      throw new UserError("sweep.init (" + config.originOf("sweep.init") + ") is empty: base, "
+          + "scratch or a directory");
+    }
+    return init;
   }
 
   private static List<String> nonEmpty(Config c, String key) {

@@ -294,7 +294,8 @@ public final class TrainJob extends StageCommand {
       initName = resumed.state().get("init");
     } else {
       Decoder m = initialModel(s, vocab, seqLen);
-      modelName = s.init().isEmpty() ? s.model() : m.config().toJson().replaceAll("\\s+", "");
+      modelName = s.init().isEmpty() || isPreset(s, m.config(), vocab) ? s.model()
+          : m.config().toJson().replaceAll("\\s+", "");
       initName = s.init().isEmpty() ? "scratch" : Path.of(s.init()).toAbsolutePath().toString();
       facts.put("model", modelName);
       facts.put("init", initName);
@@ -486,6 +487,16 @@ public final class TrainJob extends StageCommand {
     return new Result(run.trainRun(), status, current.step(), run.totalSteps(), first, last,
         validation, seconds > 0 ? tokens / seconds : 0, checkpoint, hf, run.dir(), message,
         stats.totals());
+  }
+
+  /** Whether a model read from train.init has train.model's shape (a base pretrained here). */
+  private static boolean isPreset(TrainSettings s, ModelConfig c, int vocab) {
+    try {
+      return preset(s.modelsFile(), s.model()).withVocabSize(vocab).withDType(c.dtype())
+          .equals(c);
+    } catch (UserError e) {
+      return false;
+    }
   }
 
   /** A fresh model of the preset (vocabulary from the tokenizer), or one read from train.init. */

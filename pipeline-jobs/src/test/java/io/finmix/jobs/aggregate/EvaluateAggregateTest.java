@@ -119,8 +119,17 @@ class EvaluateAggregateTest extends SparkTestBase {
     List<Row> board = sql("SELECT benchmark, mode, recipe, seeds, valid_rank, test_value, "
         + "test_ci_low, test_ci_high, selected_on, reported_split FROM finmix.eval.leaderboard "
         + "WHERE run_id = '%s' ORDER BY benchmark, mode, valid_rank", RUN);
-    assertThat(board).hasSize(2 * 4); // 2 recipes x (toysent 3 modes + toynum 1)
-    assertThat(board).allSatisfy(b -> {
+    List<Row> models = board.stream().filter(b -> !b.isNullAt(4)).toList();
+    List<Row> baselines = board.stream().filter(b -> b.isNullAt(4)).toList();
+    assertThat(models).hasSize(2 * 4); // 2 recipes x (toysent 3 modes + toynum 1)
+    // majority for every benchmark and mode, uniform-random only where there are choices
+    assertThat(baselines).extracting(b -> b.getString(0) + "/" + b.getString(1) + "/"
+        + b.getString(2)).containsExactlyInAnyOrder(
+            "toynum/generate/baseline-majority", "toysent/generate/baseline-majority",
+            "toysent/generate/baseline-random", "toysent/rank_norm/baseline-majority",
+            "toysent/rank_norm/baseline-random", "toysent/rank_raw/baseline-majority",
+            "toysent/rank_raw/baseline-random");
+    assertThat(models).allSatisfy(b -> {
       assertThat(b.getInt(3)).isEqualTo(2);
       assertThat(b.getInt(4)).isBetween(1, 2);
       assertThat(b.getString(8)).isEqualTo("valid");

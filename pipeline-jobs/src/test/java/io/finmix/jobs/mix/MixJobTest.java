@@ -66,6 +66,10 @@ class MixJobTest extends SparkTestBase {
             + "  once { total = pool, temperature = 1, components = [\n"
             + "    { name = sentiment, select { task = sentiment } },\n"
             + "    { name = rest, select { source = [small, gen] } } ] }\n"
+            + "  balanced { total = balanced, max_epochs = 10, components = [\n"
+            + "    { name = big, select { source = big } },\n"
+            + "    { name = small, select { source = small } },\n"
+            + "    { name = gen, select { domain = general }, max_epochs = 3 } ] }\n"
             + "  nothing { components = [{ name = none, select { source = absent } }] }\n"
             + "}\n");
     CliRunner r = CliRunner.run(new MixJob(), "--warehouse", WAREHOUSE, "--run-id", RUN,
@@ -90,6 +94,16 @@ class MixJobTest extends SparkTestBase {
     for (int i = 0; i < mix.size(); i++) {
       assertThat(mix.get(i).getLong(0)).isEqualTo(i);
     }
+  }
+
+  @Test
+  void balancedRepeatsEverySourceUpToTheLargestWithinItsCap() {
+    Map<String, Integer> counts = new HashMap<>();
+    mixture("balanced").forEach(r -> counts.merge(r.getString(1), 1, Integer::sum));
+    // big (400) once; small 30 x 10 passes = 300 (its cap, short of 400); gen 50 x 3 = 150;
+    // what the caps cut is not handed to big
+    assertThat(counts).containsEntry("big", 400).containsEntry("small", 300)
+        .containsEntry("gen", 150);
   }
 
   @Test

@@ -28,11 +28,14 @@ class RunJobTest extends SparkTestBase {
       "eval.leaderboard");
   private static Path sample;
 
-  /** run on the sample corpus, sized for a test: tiny models, a few steps, a few eval rows. */
+  /**
+   * run on the sample corpus, the embedded default sized down (SmallRun.learning): the models
+   * still learn, and every stage runs.
+   */
   private static CliRunner run(String... more) {
     List<String> args = new ArrayList<>(List.of("--warehouse", WAREHOUSE, "--run-id",
         "run-test", "--set", "run.sample_data_dir=" + sample));
-    args.addAll(SmallRun.settings());
+    args.addAll(SmallRun.learning());
     args.addAll(List.of(more));
     return CliRunner.run(new RunJob(), args.toArray(new String[0]));
   }
@@ -74,24 +77,43 @@ class RunJobTest extends SparkTestBase {
     List<String> recipes = sql("SELECT DISTINCT recipe FROM finmix.corpus.mixtures WHERE run_id "
         + "= 'run-test' ORDER BY 1").stream().map(row -> row.getString(0)).toList();
     assertThat(recipes).containsExactlyInAnyOrder("finance", "finance+general", "finance+general+math",
-        "finance+math", "target-only-fiqa_sa", "target-only-fpb", "target-only-headline",
-        "target-only-nwgi", "target-only-numeric_qa", "target-only-sentiment",
-        "target-only-tfns");
+        "finance+math", "pretrain", "target-only-fiqa_sa", "target-only-fpb",
+        "target-only-headline", "target-only-nwgi", "target-only-numeric_qa",
+        "target-only-sentiment", "target-only-tfns");
     // target-only: the task's training rows, each once
     assertThat(count("SELECT count(*) FROM finmix.corpus.mixtures WHERE run_id = 'run-test' "
         + "AND recipe = 'target-only-fpb'")).isEqualTo(count("SELECT count(*) FROM "
         + "finmix.corpus.clean WHERE run_id = 'run-test' AND source = 'fpb' AND split = 'train'"));
-    // then the sweep grid trained, evaluated and aggregated
-    assertThat(sql("SELECT train_run, status, steps FROM finmix.train.runs WHERE run_id = "
-        + "'run-test' ORDER BY 1")).extracting(Row::toString).containsExactly(
-        "[finance+general+math-tiny-s1,finished,4]", "[target-only-fpb-tiny-s1,finished,4]");
+    // the pretraining mixture: every domain's training text, no labels, the loss on all of it
+    assertThat(count("SELECT count(*) FROM finmix.corpus.mixtures WHERE run_id = 'run-test' "
+        + "AND recipe = 'pretrain' AND prompt = '' AND (answer LIKE '%%Answer:%%' OR answer IN "
+        + "('positive', 'negative', 'neutral'))")).isZero();
+    assertThat(count("SELECT count(DISTINCT component) FROM finmix.corpus.mixtures WHERE "
+        + "run_id = 'run-test' AND recipe = 'pretrain'")).isEqualTo(3);
+    // then the base pretrained, and the sweep grid fine-tuned from it, evaluated, aggregated
+    assertThat(sql("SELECT train_run, status, steps, init FROM finmix.train.runs WHERE run_id = "
+        + "'run-test' ORDER BY 1")).extracting(t -> t.getString(0) + "," + t.getString(1) + ","
+            + t.getLong(2) + "," + (t.getString(3).equals("scratch") ? "scratch" : "base"))
+        .containsExactly("finance+general+math-mini-s1,finished,120,base",
+            "pretrain-mini-s1,finished,100,scratch", "target-only-fpb-mini-s1,finished,120,base");
     assertThat(count("SELECT count(DISTINCT train_run) FROM finmix.eval.predictions WHERE run_id "
         + "= 'run-test'")).isEqualTo(2);
-    assertThat(count("SELECT count(*) FROM finmix.eval.leaderboard WHERE run_id = 'run-test' "
-        + "AND benchmark = 'fpb'")).isGreaterThan(0);
     assertThat(count("SELECT count(*) FROM finmix.eval.cocktail_effect WHERE run_id = "
         + "'run-test' AND benchmark = 'fpb' AND recipe = 'finance+general+math'"))
         .isGreaterThan(0);
+    // the models learned: on every test row of FPB both beat the majority class (the lower end
+    // of their interval above it), and so does the cocktail on TFNS's
+    Map<String, Row> board = new TreeMap<>();
+    sql("SELECT benchmark, recipe, test_value, test_ci_low FROM finmix.eval.leaderboard WHERE "
+        + "run_id = 'run-test' AND mode = 'rank_raw'").forEach(b -> board.put(b.getString(0)
+            + " " + b.getString(1), b));
+    for (String model : List.of("fpb target-only-fpb", "fpb finance+general+math",
+        "tfns finance+general+math")) {
+      String benchmark = model.substring(0, model.indexOf(' '));
+      double majority = board.get(benchmark + " baseline-majority").getDouble(2);
+      assertThat(board.get(model).getDouble(3)).as("%s: %s against the majority's %s", model,
+          board.get(model), majority).isGreaterThan(majority);
+    }
     assertThat(Path.of(WAREHOUSE, "runs", "run-test", "report", "eval", "report.html"))
         .exists();
   }

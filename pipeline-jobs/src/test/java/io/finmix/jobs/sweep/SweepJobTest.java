@@ -45,7 +45,8 @@ class SweepJobTest extends SparkTestBase {
         "mix.recipes=" + files.recipes(), "--set", "evaluate.benchmarks=" + files.benchmarks(),
         "--set", "aggregate.resamples=50", "--set", "evaluate.max_rows=6", "--set",
         "sweep.recipes=[target-only-toy, \"toy+num\"]", "--set", "sweep.models=[tiny]",
-        "--set", "sweep.seeds=[1, 2]", "--set", "train.steps=8", "--set",
+        "--set", "sweep.seeds=[1, 2]", "--set", "sweep.init=scratch", "--set", "train.steps=8",
+        "--set",
         "train.checkpoint_every=4", "--set", "train.workers=2", "--set",
         "train.batch_per_worker=4", "--set", "train.lr=1e-2", "--set", "train.warmup_steps=2",
         "--set", "train.export_hf=false");
@@ -105,6 +106,19 @@ class SweepJobTest extends SparkTestBase {
         .containsEntry("train.lora.rank", 8).containsEntry("train.lora.alpha", 32)
         .containsEntry("train.name", "a-tiny-s7-lora-r8");
     assertThat(lora.get(0).overrides()).containsEntry("train.lora.enabled", false);
+
+    // from the run's pretrained base: every run starts from pretrain's export, whose preset
+    // must be the grid's one model
+    List<SweepGrid.Point> base = SweepGrid.plan(config(sets("sweep.init=base",
+        "pretrain.model=tiny").toArray(new String[0])));
+    assertThat(base).extracting(p -> p.overrides().get("train.init")).containsOnly(
+        io.finmix.jobs.train.PretrainJob.baseDir(config(sets("pretrain.model=tiny")
+            .toArray(new String[0]))).toString());
+    assertThat(points).extracting(p -> p.overrides().get("train.init")).containsOnly("");
+    CliRunner otherModel = run(new SweepJob(), "--plan", "--set", "sweep.init=base", "--set",
+        "pretrain.model=mini");
+    assertThat(otherModel.exitCode()).isEqualTo(2);
+    assertThat(otherModel.err()).contains("sweep.models must be [mini]");
 
     CliRunner clash = run(new SweepJob(), "--plan", "--set",
         "sweep.lora=[{rank = 4}, {rank = 4, alpha = 8}]");

@@ -195,6 +195,46 @@ class TrainJobTest extends SparkTestBase {
   }
 
   @Test
+  void aFineTuneFromThePretrainedBaseStartsWithTheBasesLossOnItsFirstBatch() throws Exception {
+    // the base: finmix pretrain on the recipe (the loss on every token), exported
+    List<String> args = new ArrayList<>(List.of(COMMON));
+    args.addAll(List.of("--set", "pretrain.recipe=progressions", "--set", "pretrain.model=tiny",
+        "--set", "pretrain.steps=8", "--set", "pretrain.batch_per_worker=4", "--set",
+        "train.workers=2", "--set", "train.averaging_frequency=4"));
+    CliRunner pretrain = CliRunner.run(new PretrainJob(), args.toArray(new String[0]));
+    assertThat(pretrain.exitCode()).as(pretrain.err()).isZero();
+    Path base = runDir("pretrain-tiny-s1").resolve("hf");
+    assertThat(base.resolve("model.safetensors")).exists();
+    assertThat(sql("SELECT status, steps, model, init FROM finmix.train.runs WHERE run_id = '%s'"
+        + " AND train_run = 'pretrain-tiny-s1'", RUN).get(0).toString())
+        .isEqualTo("[finished,8,tiny,scratch]");
+
+    // fine-tuned from it by one worker: its first batch, the 4 training sequences that come
+    // first in epoch 0's seeded order, scored by the base as it was exported
+    CliRunner ft = train("--name", "from-base", "--init", base.toString(), "--workers", "1",
+        "--steps", "2", "--averaging-frequency", "1", "--checkpoint-every", "2");
+    assertThat(ft.exitCode()).as(ft.err()).isZero();
+    double first = sql("SELECT loss FROM finmix.train.metrics WHERE run_id = '%s' AND train_run "
+        + "= 'from-base' AND step = 1", RUN).get(0).getDouble(0);
+    List<PackedSequence> rows = new ArrayList<>();
+    SPARK.sql("SELECT " + String.join(", ", PackedSequence.COLUMNS) + " FROM "
+        + "finmix.train.sequences WHERE run_id = '" + RUN + "' AND recipe = 'progressions'")
+        .collectAsList().forEach(r -> rows.add(PackedSequence.of(r)));
+    rows.removeIf(q -> PackedSequence.validation(q.index(), 0.05));
+    rows.sort(java.util.Comparator.comparingLong((PackedSequence q) -> PackedSequence.orderKey(1,
+        0, q.index())).thenComparingLong(PackedSequence::index));
+    io.finmix.model.nn.Decoder model = io.finmix.model.io.HfModel.read(base, null,
+        io.finmix.model.config.ModelConfig.DType.FLOAT, 0);
+    double expected = model.loss(PackedSequence.batch(rows.subList(0, 4)));
+    assertThat(first).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-5 * expected));
+    // the run is named by its base's preset and started from the base
+    Row run = sql("SELECT model, init FROM finmix.train.runs WHERE run_id = '%s' AND train_run "
+        + "= 'from-base'", RUN).get(0);
+    assertThat(run.getString(0)).isEqualTo("tiny");
+    assertThat(run.getString(1)).isEqualTo(base.toAbsolutePath().toString());
+  }
+
+  @Test
   void aDivergingRunFailsKeepingItsLastGoodCheckpoint() {
     CliRunner r = train("--name", "diverges", "--steps", "30", "--checkpoint-every", "1",
         "--averaging-frequency", "1", "--lr", "1e6", "--set", "train.warmup_steps=0",

@@ -1,0 +1,119 @@
+package io.finmix.jobs.train;
+
+import com.typesafe.config.Config;
+import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.FinmixConfig;
+import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.UserError;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The pretrain stage: a base model trained as a causal language model (the loss on every token)
+ * on the run's pretraining mixture (recipes.conf {@code pretrain}: every domain's training text,
+ * financial inputs without their labels), from random weights, by the train stage's own
+ * machinery. Its Hugging Face export is the base the sweep fine-tunes every recipe from
+ * ({@code sweep.init = base}): finmix makes the pretrained checkpoint the research starts from,
+ * since none can be downloaded here; a site with a real one sets {@code sweep.init} to it.
+ */
+@Command(
+    name = "pretrain",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Pretrains a base model on the run's pretraining mixture (pretrain.recipe, packed by "
+            + "tokenize), the loss on every token, from random weights.",
+        "Output: the training run pretrain.name (default pretrain-<model>-s<seed>) in "
+            + "finmix.train.runs, its checkpoints, and its Hugging Face export, the base that "
+            + "sweep.init = base fine-tunes from."
+    })
+public final class PretrainJob extends StageCommand {
+
+  @Option(names = "--model", paramLabel = "PRESET", description = "The base's preset "
+      + "(pretrain.model).")
+  String model;
+
+  @Option(names = "--steps", paramLabel = "N", description = "Optimizer steps (pretrain.steps).")
+  Long steps;
+
+  @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (pretrain.lr).")
+  Double lr;
+
+  public static void main(String[] args) {
+    FinmixCli.exit(FinmixCli.execute(new PretrainJob(), args));
+  }
+
+  @Override
+  protected Map<String, Object> flags() {
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("pretrain.model", model);
+    f.put("pretrain.steps", steps);
+    f.put("pretrain.lr", lr);
+    return f;
+  }
+
+  @Override
+  public int run(FinmixConfig config) {
+    Result r = pretrain(session(config, "pretrain"), config);
+    r.print(System.out);
+    return r.train().status().equals("finished") ? 0 : FinmixCli.FAILURE;
+  }
+
+  /** The pretraining run and where its base is. */
+  public record Result(TrainJob.Result train, String base) {
+
+    public void print(PrintStream out) {
+      train.print(out);
+      out.printf(Locale.ROOT, "base: %s%n", base == null ? "(none: the run did not finish)"
+          : base);
+      out.flush();
+    }
+  }
+
+  /** The train.* settings of the pretraining run, from the pretrain section. */
+  static Map<String, Object> trainSettings(FinmixConfig config) {
+    Config p = config.config().getConfig("pretrain");
+    long steps = p.getLong("steps");
+    if (steps < 1) {
+      throw new UserError("pretrain.steps = " + steps + " must be at least 1 ("
+          + config.originOf("pretrain.steps") + ")");
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("train.recipe", p.getString("recipe"));
+    m.put("train.model", p.getString("model"));
+    m.put("train.init", "");
+    m.put("train.lora.enabled", false);
+    m.put("train.steps", steps);
+    m.put("train.lr", p.getDouble("lr"));
+    m.put("train.warmup_steps", p.getInt("warmup_steps"));
+    m.put("train.batch_per_worker", p.getInt("batch_per_worker"));
+    m.put("train.seed", p.getLong("seed"));
+    m.put("train.name", runName(config));
+    m.put("train.export_hf", true);
+    return m;
+  }
+
+  /** The pretraining run's name: pretrain.name, else pretrain-&lt;model&gt;-s&lt;seed&gt;. */
+  public static String runName(FinmixConfig config) {
+    Config p = config.config().getConfig("pretrain");
+    String name = p.getString("name").trim();
+    return name.isEmpty() ? "pretrain-" + p.getString("model") + "-s" + p.getLong("seed") : name;
+  }
+
+  /** The base's directory: the pretraining run's Hugging Face export. */
+  public static Path baseDir(FinmixConfig config) {
+    return TrainJob.runDir(config.with("pretrain", trainSettings(config))).resolve("hf");
+  }
+
+  /** Pretrains as configured; a failed run is a result (status failed), not an exception. */
+  public static Result pretrain(SparkSession spark, FinmixConfig config) {
+    TrainJob.Result r = TrainJob.train(spark, config.with("finmix pretrain",
+        trainSettings(config)), false);
+    return new Result(r, r.status().equals("finished") ? r.hfModel() : null);
+  }
+}
