@@ -73,6 +73,69 @@ public final class Bootstrap {
     return new Delta(delta, bounds[0], bounds[1], pValue);
   }
 
+  /** A statistic of one seed (an index into the seeds) on the listed rows (repeats count). */
+  @FunctionalInterface
+  public interface SeedStatistic {
+    double applyAsDouble(int seed, int[] rows);
+  }
+
+  /**
+   * The two-level (seeds, then rows) percentile bootstrap of a mean over seeds: each resample
+   * draws {@code seeds} seed indices with replacement, then n row indices with replacement, and
+   * takes the mean over the drawn seeds (repeats count) of {@code perSeed} on the drawn rows.
+   * The rows are drawn once per resample and used for every drawn seed: the eval rows are the
+   * same items for every seed (crossed, not nested), which is also how the row-level {@link
+   * #paired} bootstrap pairs them. So the interval holds the seed-to-seed variance as well as
+   * the row-to-row one. {@code value} is the mean over all seeds on all rows.
+   *
+   * <p>Rows come from the same random stream as {@link #interval} and {@link #paired} (seeded
+   * with {@code seed}, n draws per resample) and seeds from a stream of their own, split off a
+   * second generator seeded the same way; so with one seed the resamples, and hence the bounds,
+   * are bit for bit those of the row-level bootstrap of the same statistic. A resample whose
+   * mean is not finite is ignored. All NaN when n or {@code seeds} is 0.
+   */
+  public static Interval twoLevel(int seeds, int n, SeedStatistic perSeed, int resamples,
+      long seed, double level) {
+    validate(n, resamples, level);
+    if (seeds < 0) {
+      throw new IllegalArgumentException("seed count must be >= 0, got " + seeds);
+    }
+    if (n == 0 || seeds == 0) {
+      return new Interval(Double.NaN, Double.NaN, Double.NaN);
+    }
+    int[] allSeeds = Metric.identity(seeds);
+    double value = meanOverSeeds(allSeeds, seeds, Metric.identity(n), perSeed);
+    // resample calls the statistic once per resample, in order, so the seed draws of each
+    // resample come before its statistic, from their own stream
+    SplittableRandom seedRandom = new SplittableRandom(seed).split();
+    double[] sorted = resample(n, rows -> {
+      int[] drawn = new int[seeds];
+      for (int i = 0; i < seeds; i++) {
+        drawn[i] = seedRandom.nextInt(seeds);
+      }
+      return meanOverSeeds(drawn, seeds, rows, perSeed);
+    }, resamples, seed);
+    double[] bounds = bounds(sorted, level);
+    return new Interval(value, bounds[0], bounds[1]);
+  }
+
+  /** The mean of {@code perSeed} over the drawn seeds, each distinct seed computed once. */
+  private static double meanOverSeeds(int[] drawn, int seeds, int[] rows,
+      SeedStatistic perSeed) {
+    int[] times = new int[seeds];
+    for (int s : drawn) {
+      times[s]++;
+    }
+    double sum = 0;
+    for (int s = 0; s < seeds; s++) {
+      if (times[s] > 0) {
+        // a fresh copy each time: the statistic may keep or change the array it is given
+        sum += times[s] * perSeed.applyAsDouble(s, rows.clone());
+      }
+    }
+    return sum / drawn.length;
+  }
+
   private static void validate(int n, int resamples, double level) {
     if (n < 0) {
       throw new IllegalArgumentException("row count must be >= 0, got " + n);

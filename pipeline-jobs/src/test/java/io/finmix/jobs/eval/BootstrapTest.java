@@ -195,6 +195,83 @@ class BootstrapTest {
     assertThat(Bootstrap.percentile(sorted, 0.0)).isEqualTo(1.0);
   }
 
+  /** A system right on the rows where {@code right} holds, of n. */
+  private static Outcomes rightWhere(int n, java.util.function.IntPredicate right) {
+    boolean[] correct = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      correct[i] = right.test(i);
+    }
+    return correctWhere(correct);
+  }
+
+  @Test
+  void twoLevelWithOneSeedIsTheRowLevelInterval() {
+    Outcomes a = rightWhere(200, i -> i % 10 != 0);
+    Outcomes b = rightWhere(200, i -> i % 3 != 0);
+    Bootstrap.Delta rows = Bootstrap.paired(200,
+        idx -> Metric.ACCURACY.compute(a, idx) - Metric.ACCURACY.compute(b, idx), 800, 23, 0.9);
+    Bootstrap.Interval both = Bootstrap.twoLevel(1, 200,
+        (s, idx) -> Metric.ACCURACY.compute(a, idx) - Metric.ACCURACY.compute(b, idx), 800, 23,
+        0.9);
+    // one seed: every draw is seed 0, and the rows come from the row-level stream: bit for bit
+    assertThat(both.value()).isEqualTo(rows.delta());
+    assertThat(both.low()).isEqualTo(rows.low());
+    assertThat(both.high()).isEqualTo(rows.high());
+    assertThat(both.low()).isLessThan(both.high());
+  }
+
+  @Test
+  void twoLevelOfSeedsThatDisagreeEntirely() {
+    // seed 0's difference is 0 and seed 1's is 1 on any rows: the row-level statistic (the
+    // mean over both seeds) is 0.5 on every resample, so its interval is [0.5, 0.5]. Drawing
+    // two seeds gives 0 with probability 1/4 ({0, 0}), 0.5 with 1/2, 1 with 1/4 ({1, 1}): about
+    // 500 of 2000 resamples at each end, far more than the 2.5% (50) a 95% bound cuts, so the
+    // bounds are exactly 0 and 1.
+    Bootstrap.SeedStatistic perSeed = (s, idx) -> s;
+    Bootstrap.Interval both = Bootstrap.twoLevel(2, 30, perSeed, 2000, 5, 0.95);
+    assertThat(both.value()).isEqualTo(0.5); // (0 + 1) / 2
+    assertThat(both.low()).isEqualTo(0.0);
+    assertThat(both.high()).isEqualTo(1.0);
+    Bootstrap.Delta rows = Bootstrap.paired(30,
+        idx -> (perSeed.applyAsDouble(0, idx) + perSeed.applyAsDouble(1, idx)) / 2, 2000, 5, 0.95);
+    assertThat(rows.low()).isEqualTo(0.5);
+    assertThat(rows.high()).isEqualTo(0.5);
+  }
+
+  @Test
+  void twoLevelIsWiderWhereSeedsDisagree() {
+    // seed 0: 90% against 50% (+0.4); seed 1: 70% against 70% (0): the mean is +0.2, and the
+    // row-level interval, blind to the seeds' spread, is far narrower than 0..0.4
+    int n = 200;
+    List<Outcomes> mine = List.of(rightWhere(n, i -> i % 10 != 0), rightWhere(n, i -> i % 10 < 7));
+    List<Outcomes> theirs = List.of(rightWhere(n, i -> i % 2 == 0),
+        rightWhere(n, i -> i % 10 >= 3));
+    Bootstrap.SeedStatistic perSeed = (s, idx) -> Metric.ACCURACY.compute(mine.get(s), idx)
+        - Metric.ACCURACY.compute(theirs.get(s), idx);
+    Bootstrap.Delta rows = Bootstrap.paired(n,
+        idx -> (perSeed.applyAsDouble(0, idx) + perSeed.applyAsDouble(1, idx)) / 2, 1000, 3,
+        0.95);
+    Bootstrap.Interval both = Bootstrap.twoLevel(2, n, perSeed, 1000, 3, 0.95);
+    assertThat(both.value()).isCloseTo(0.2, within(1e-12));
+    assertThat(rows.delta()).isCloseTo(0.2, within(1e-12));
+    assertThat(rows.high() - rows.low()).isLessThan(0.2);
+    // a quarter of the resamples draw seed 1 twice (about 0) and a quarter seed 0 twice (0.4)
+    assertThat(both.low()).isLessThan(rows.low()).isLessThan(0.05);
+    assertThat(both.high()).isGreaterThan(rows.high()).isGreaterThan(0.35);
+    assertThat(Bootstrap.twoLevel(2, n, perSeed, 1000, 3, 0.95)).isEqualTo(both);
+    assertThat(Bootstrap.twoLevel(2, n, perSeed, 1000, 4, 0.95).low()).isNotEqualTo(both.low());
+  }
+
+  @Test
+  void twoLevelWithNoSeedsOrRowsIsNaN() {
+    Bootstrap.Interval none = Bootstrap.twoLevel(0, 5, (s, idx) -> 1.0, 10, 1, 0.95);
+    assertThat(none.value()).isNaN();
+    assertThat(none.low()).isNaN();
+    assertThat(Bootstrap.twoLevel(3, 0, (s, idx) -> 1.0, 10, 1, 0.95).high()).isNaN();
+    assertThatThrownBy(() -> Bootstrap.twoLevel(-1, 5, (s, idx) -> 1.0, 10, 1, 0.95))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("seed count");
+  }
+
   @Test
   void argumentsAreValidated() {
     assertThatThrownBy(() -> Bootstrap.interval(5, rows -> 0, 0, 1, 0.95))
