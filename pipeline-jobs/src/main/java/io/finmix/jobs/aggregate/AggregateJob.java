@@ -42,7 +42,8 @@ import picocli.CommandLine.Command;
 /**
  * {@code finmix aggregate}: eval.predictions to scores with bootstrap intervals, the checkpoint
  * of each training run chosen on valid rows, recipes against their target-only baseline (paired
- * bootstrap over rows, averaged over seeds), the leaderboard (with the majority and random
+ * bootstrap over rows, averaged over seeds; beside it one over seeds then rows, Holm-adjusted
+ * p-values and McNemar's test for right/wrong metrics), the leaderboard (with the majority and random
  * baselines on the same rows) and cocktail-effect tables, the published reference scores, and
  * an HTML report with PNG charts.
  */
@@ -297,7 +298,12 @@ public final class AggregateJob extends StageCommand {
       .add("high", DataTypes.DoubleType, true)
       .add("seed_sd", DataTypes.DoubleType, true)
       .add("delta", DataTypes.DoubleType, true)
-      .add("p_value", DataTypes.DoubleType, true);
+      .add("p_value", DataTypes.DoubleType, true)
+      .add("seed_low", DataTypes.DoubleType, true)
+      .add("seed_high", DataTypes.DoubleType, true)
+      .add("mcnemar_b", DataTypes.LongType, true)
+      .add("mcnemar_c", DataTypes.LongType, true)
+      .add("mcnemar_p", DataTypes.DoubleType, true);
 
   private static List<Row> compareRows(Row g, Map<String, Benchmark> benchmarks,
       ScoreGroups stats) {
@@ -323,14 +329,17 @@ public final class AggregateJob extends StageCommand {
           r.metric().key(), r.metric() == b.primaryMetric(), r.recipe(), null,
           r.seeds().toArray(new Long[0]), r.runs().toArray(new String[0]), r.n(),
           finite(r.value()), null, finite(r.low()), finite(r.high()), finite(r.seedSd()), null,
-          null));
+          null, null, null, null, null, null));
     }
     for (ScoreGroups.Comparison c : comparisons) {
       out.add(RowFactory.create("comparison", g.get(0), g.get(1), g.get(2), g.get(3),
           c.metric().key(), c.metric() == b.primaryMetric(), c.recipe(), c.baseline(),
           c.seeds().toArray(new Long[0]), new String[0], c.n(), finite(c.value()),
           finite(c.baselineValue()), finite(c.delta().low()), finite(c.delta().high()), null,
-          finite(c.delta().delta()), finite(c.delta().pValue())));
+          finite(c.delta().delta()), finite(c.delta().pValue()), finite(c.seedInterval().low()),
+          finite(c.seedInterval().high()), c.mcnemar() == null ? null : c.mcnemar().b(),
+          c.mcnemar() == null ? null : c.mcnemar().c(),
+          c.mcnemar() == null ? null : c.mcnemar().pValue()));
     }
     return out;
   }

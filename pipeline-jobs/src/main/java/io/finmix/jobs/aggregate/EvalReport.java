@@ -40,7 +40,10 @@ final class EvalReport {
           .append(esc(config.runId())).append("</h1>\n<p>Checkpoints and recipe ranks are chosen ")
           .append("on <b>valid</b> rows; the numbers reported are on <b>test</b> rows. Intervals")
           .append(" are seeded bootstrap percentile intervals over the eval rows; a recipe's ")
-          .append("value is the mean over its seeds.</p>\n");
+          .append("value is the mean over its seeds. The cocktail effect also shows an interval ")
+          .append("that resamples seeds, then rows (seed-to-seed variance included); its ")
+          .append("<i>significant</i> is the Holm-adjusted p-value, over all of the run's ")
+          .append("cocktail-effect rows, at most 1 - confidence.</p>\n");
       leaderboardSection(out, tables.leaderboard(), html);
       effectSection(out, tables.cocktailEffect(), html);
       lossSection(out, losses, html);
@@ -100,8 +103,9 @@ final class EvalReport {
       image(html, png, "cocktail effect, " + e.getKey());
     }
     table(html, List.of("model", "benchmark", "mode", "metric", "recipe", "baseline", "seeds",
-        "test rows", "value", "baseline", "delta", "CI low", "CI high", "p", "significant",
-        "delta on valid"), effects, new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+        "test rows", "value", "baseline", "delta", "CI low", "CI high", "CI low (seeds)",
+        "CI high (seeds)", "p", "p (Holm)", "significant", "McNemar p", "delta on valid"),
+        effects, new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 18, 19, 14, 20, 15, 23,
         16});
   }
 

@@ -70,7 +70,7 @@ public final class ReportCharts {
 
   /**
    * One heatmap cell: a row (a recipe), a column (a benchmark), a value (a delta vs the baseline),
-   * and whether its CI excludes 0 (drawn with a bold border and an asterisk). NaN value: a grey
+   * and whether it is significant (drawn with a bold border and an asterisk). NaN value: a grey
    * "n/a" cell.
    */
   public record Cell(String row, String column, double value, boolean significant) {}
@@ -229,7 +229,7 @@ public final class ReportCharts {
       }
     }
     g.setColor(MUTED);
-    text(g, TEXT, "* bold border: CI excludes 0", left, top + gridH + 8, 0, 0);
+    text(g, TEXT, "* bold border: significant (Holm-adjusted p)", left, top + gridH + 8, 0, 0);
     colourBar(g, new Rectangle(left + gridW + 24, top, 16, barH), scaleLabels);
     g.dispose();
     save(png, img);

@@ -4,6 +4,7 @@ import io.finmix.jobs.eval.Benchmarks.Benchmark;
 import io.finmix.jobs.eval.Bootstrap;
 import io.finmix.jobs.eval.Metric;
 import io.finmix.jobs.eval.Outcomes;
+import io.finmix.jobs.eval.Significance;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +17,9 @@ import java.util.function.ToDoubleFunction;
 /**
  * The statistics of aggregate, on plain data (Spark hands each group's predictions over as a
  * list): one system's scores with bootstrap intervals, and recipes against their target-only
- * baseline, paired over shared eval rows and averaged over shared seeds.
+ * baseline, paired over shared eval rows and averaged over shared seeds: a row-level and a
+ * two-level (seeds, then rows) bootstrap of the difference, and for right/wrong metrics the
+ * exact McNemar test.
  */
 public final class ScoreGroups implements Serializable {
 
@@ -31,9 +34,15 @@ public final class ScoreGroups implements Serializable {
   public record RecipeScore(String recipe, Metric metric, List<Long> seeds, List<String> runs,
       double value, double low, double high, double seedSd, long n) {}
 
-  /** A recipe against the baseline recipe over the seeds and rows both have. */
+  /**
+   * A recipe against the baseline recipe over the seeds and rows both have: {@code delta}
+   * resamples rows, {@code seedInterval} seeds then rows ({@link Bootstrap#twoLevel});
+   * {@code mcnemar} (null unless the metric is a fraction of rows correct) counts the
+   * discordant (seed, row) pairs pooled over the seeds ({@link #mcnemar}).
+   */
   public record Comparison(String recipe, String baseline, Metric metric, List<Long> seeds,
-      long n, double value, double baselineValue, Bootstrap.Delta delta) {}
+      long n, double value, double baselineValue, Bootstrap.Delta delta,
+      Bootstrap.Interval seedInterval, Significance.McNemar mcnemar) {}
 
   private final int resamples;
   private final long seed;
@@ -101,11 +110,45 @@ public final class ScoreGroups implements Serializable {
       for (Metric m : b.metrics()) {
         ToDoubleFunction<int[]> diff = idx -> mean(mine, m, idx) - mean(theirs, m, idx);
         Bootstrap.Delta d = Bootstrap.paired(rows.size(), diff, resamples, seed, level);
+        Bootstrap.Interval twoLevel = Bootstrap.twoLevel(seeds.size(), rows.size(),
+            (s, idx) -> m.compute(mine.get(s), idx) - m.compute(theirs.get(s), idx),
+            resamples, seed, level);
         int[] all = identity(rows.size());
         comparisons.add(new Comparison(e.getKey(), baseline, m, seeds, rows.size(),
-            mean(mine, m, all), mean(theirs, m, all), d));
+            mean(mine, m, all), mean(theirs, m, all), d, twoLevel,
+            correctness(m) ? mcnemar(mine, theirs) : null));
       }
     }
+  }
+
+  /** Whether {@code m} is the fraction of rows scored correct, so McNemar's test applies. */
+  static boolean correctness(Metric m) {
+    return m == Metric.ACCURACY || m == Metric.EXACT_MATCH;
+  }
+
+  /**
+   * McNemar's test of a recipe against the baseline, pooled over seeds: every (seed, row) pair
+   * of the recipe's and the baseline's run of that seed on that row is one paired trial; b
+   * counts those only the recipe got right, c those only the baseline did. Pooled, b - c is
+   * seeds x rows x (accuracy delta), the same sign as the delta; but one row counts once per
+   * seed, and the rows of different seeds are not independent trials, so with several seeds the
+   * p-value is that of these training runs (as the row-level interval), not of the recipes.
+   */
+  static Significance.McNemar mcnemar(List<Outcomes> mine, List<Outcomes> theirs) {
+    long b = 0;
+    long c = 0;
+    for (int s = 0; s < mine.size(); s++) {
+      boolean[] a = mine.get(s).correct();
+      boolean[] z = theirs.get(s).correct();
+      for (int i = 0; i < a.length; i++) {
+        if (a[i] && !z[i]) {
+          b++;
+        } else if (z[i] && !a[i]) {
+          c++;
+        }
+      }
+    }
+    return Significance.mcnemar(b, c);
   }
 
   /** The eval rows every seed has. */

@@ -29,15 +29,23 @@ public final class TableWriter {
 
   private TableWriter() {}
 
-  /** Creates the namespace and table from data-schemas if they do not exist yet. */
+  /**
+   * Creates the namespace and table from data-schemas if they do not exist yet; a table made
+   * before its declared schema gained trailing nullable columns gets them (null in its rows).
+   */
   public static TableSchema ensureTable(SparkSession spark, String table) {
-    TableSchema t = TableSchemas.load(table);
+    return ensureTable(spark, TableSchemas.load(table));
+  }
+
+  /** As {@link #ensureTable(SparkSession, String)}, for a table's declared schema. */
+  static TableSchema ensureTable(SparkSession spark, TableSchema t) {
     spark.sql("CREATE NAMESPACE IF NOT EXISTS " + TableSchemas.CATALOG + "." + t.namespace());
     if (!spark.catalog().tableExists(t.qualifiedName())) {
       spark.sql(t.createIfNotExistsStatement());
       t.setupStatements().forEach(spark::sql);
       LOG.info("created table {}", t.qualifiedName());
     }
+    addTrailingColumns(spark, t);
     List<String> problems = differences(spark.table(t.qualifiedName()).schema(), t.schema(), false);
     if (!problems.isEmpty()) {
       throw new UserError("table " + t.qualifiedName() + " in the catalog does not match its "
@@ -45,6 +53,37 @@ public final class TableWriter {
           + ". Drop or migrate the table.");
     }
     return t;
+  }
+
+  /**
+   * The one schema change finmix makes by itself: when the table's columns are the first ones
+   * declared (names and types) and every declared column after them is nullable, it adds those
+   * (ALTER TABLE ... ADD COLUMNS; the rows already there read null in them). Anything else is
+   * left for {@link #ensureTable} to report.
+   */
+  private static void addTrailingColumns(SparkSession spark, TableSchema t) {
+    StructField[] actual = spark.table(t.qualifiedName()).schema().fields();
+    StructField[] declared = t.schema().fields();
+    if (actual.length >= declared.length || !differences(new StructType(actual),
+        new StructType(Arrays.copyOf(declared, actual.length)), false).isEmpty()) {
+      return;
+    }
+    List<String> added = new ArrayList<>();
+    for (int i = actual.length; i < declared.length; i++) {
+      if (!declared[i].nullable()) {
+        return;
+      }
+      added.add(declared[i].toDDL());
+    }
+    try {
+      spark.sql("ALTER TABLE " + t.qualifiedName() + " ADD COLUMNS (" + String.join(", ", added)
+          + ")");
+      LOG.info("added columns {} to table {}", added, t.qualifiedName());
+    } catch (Exception e) {
+      // another job may have added them first: ensureTable checks what the table has now
+      LOG.warn("could not add columns {} to table {}: {}", added, t.qualifiedName(),
+          e.getMessage());
+    }
   }
 
   /**

@@ -75,6 +75,14 @@ class AggregateJobTest extends SparkTestBase {
     assertThat(effect.getDouble(9)).isLessThan(0.01);
     assertThat(effect.getBoolean(10)).isTrue();
     assertThat(effect.getString(11)).isEqualTo("weighted_f1");
+    // one cocktail-effect comparison in the run: Holm's family of one leaves p as it is; the
+    // two seeds predict alike, so drawing seeds changes nothing: the same interval as the rows'
+    Row more = sql("SELECT p_value, p_adjusted, ci_low, ci_high, seed_ci_low, seed_ci_high, "
+        + "mcnemar_b FROM finmix.eval.cocktail_effect WHERE run_id = '%s'", RUN).get(0);
+    assertThat(more.getDouble(1)).isEqualTo(more.getDouble(0));
+    assertThat(more.getDouble(4)).isEqualTo(more.getDouble(2));
+    assertThat(more.getDouble(5)).isEqualTo(more.getDouble(3));
+    assertThat(more.isNullAt(6)).isTrue(); // weighted F1: no McNemar
 
     List<Row> board = sql("SELECT recipe, valid_rank, test_value, seeds FROM "
         + "finmix.eval.leaderboard WHERE run_id = '%s' AND valid_rank IS NOT NULL ORDER BY "
@@ -103,6 +111,18 @@ class AggregateJobTest extends SparkTestBase {
         + "run_id = '%s' AND split = 'test' AND metric = 'accuracy'", RUN).get(0);
     assertThat(accuracy.getDouble(0)).isEqualTo(81.0 / 90);
     assertThat(accuracy.getDouble(1)).isEqualTo(45.0 / 90);
+    // McNemar over the 2 seeds x 90 rows: per seed the cocktail alone is right on the odd rows
+    // (45; i % 10 == 0 is even), the target alone on 0, 10, ..., 80 (9): b = 90, c = 18, and
+    // b - c = 180 x 0.4. p = 2 P(X <= 18), X ~ Binomial(108, 1/2), exactly (Python):
+    //   float(2 * Fraction(sum(comb(108, i) for i in range(19)), 2**108))
+    Row mcnemar = sql("SELECT mcnemar_b, mcnemar_c, mcnemar_p, p_adjusted FROM "
+        + "finmix.eval.comparisons WHERE run_id = '%s' AND split = 'test' AND metric = "
+        + "'accuracy'", RUN).get(0);
+    assertThat(mcnemar.getLong(0)).isEqualTo(90);
+    assertThat(mcnemar.getLong(1)).isEqualTo(18);
+    assertThat(mcnemar.getDouble(2)).isCloseTo(1.0657835390692563e-12,
+        org.assertj.core.data.Percentage.withPercentage(1e-9));
+    assertThat(mcnemar.isNullAt(3)).isTrue(); // not the primary metric: not in Holm's family
   }
 
   @Test

@@ -137,6 +137,27 @@ class EvaluateAggregateTest extends SparkTestBase {
     });
     assertThat(count("SELECT count(*) FROM finmix.eval.cocktail_effect WHERE run_id = '%s'", RUN))
         .isEqualTo(4);
+    // Holm over the four cocktail-effect rows: never below the raw p; significant follows it
+    assertThat(sql("SELECT p_value, p_adjusted, significant, seed_ci_low, seed_ci_high, delta "
+        + "FROM finmix.eval.cocktail_effect WHERE run_id = '%s'", RUN)).allSatisfy(e -> {
+          if (!e.isNullAt(0)) {
+            assertThat(e.getDouble(1)).isBetween(e.getDouble(0), 1.0);
+            assertThat(e.getBoolean(2)).isEqualTo(e.getDouble(1) <= 1 - 0.95);
+          }
+          if (!e.isNullAt(3)) {
+            assertThat(e.getDouble(3)).isLessThanOrEqualTo(e.getDouble(4));
+          }
+        });
+    // McNemar on the right/wrong metrics only, on 2 seeds x the rows
+    assertThat(sql("SELECT metric, n, mcnemar_b, mcnemar_c, mcnemar_p FROM "
+        + "finmix.eval.comparisons WHERE run_id = '%s'", RUN)).allSatisfy(c -> {
+          boolean rightWrong = List.of("accuracy", "exact_match").contains(c.getString(0));
+          assertThat(c.isNullAt(4)).isEqualTo(!rightWrong);
+          if (rightWrong) {
+            assertThat(c.getLong(2) + c.getLong(3)).isLessThanOrEqualTo(2 * c.getLong(1));
+            assertThat(c.getDouble(4)).isBetween(0.0, 1.0);
+          }
+        });
     assertThat(count("SELECT count(*) FROM finmix.eval.reference_scores WHERE citation LIKE "
         + "'%%BloombergGPT%%'")).isGreaterThan(0);
 
