@@ -84,6 +84,9 @@ def pipeline_stages(run_id: str, conf_file: str, warehouse: str) -> list[tuple[s
          common + ["--out", tokenizer.rsplit("/", 1)[0]]),
         ("mix_tokens", JOBS + "mix.MixJob", common + ["--set", f"mix.tokenizer={tokenizer}"]),
         ("tokenize", JOBS + "tokenize.TokenizeJob", common + ["--tokenizer", tokenizer]),
+        # the base every training run fine-tunes (sweep.init = base); a no-op otherwise
+        ("pretrain", JOBS + "train.PretrainJob",
+         common + ["--set", f"tokenize.tokenizer={tokenizer}", "--if-sweep-base"]),
     ]
 
 

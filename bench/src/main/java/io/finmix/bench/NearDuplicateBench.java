@@ -111,7 +111,8 @@ public final class NearDuplicateBench {
 
   /** finmix: dedup's near pass, from normalised text to marked components. */
   private static Set<Long> finmixPairs(Dataset<Row> frame, DedupSettings settings) {
-    Dataset<Row> marked = NearDuplicates.find(frame.withColumn("dedup_text", col("text")),
+    Dataset<Row> marked = NearDuplicates.find(frame.withColumn("dedup_text", col("text"))
+        .withColumn("dedup_apart", org.apache.spark.sql.functions.lit("")),
         settings);
     Set<Long> pairs = new HashSet<>();
     for (Row r : marked.where(col("reason").equalTo("near_duplicate"))

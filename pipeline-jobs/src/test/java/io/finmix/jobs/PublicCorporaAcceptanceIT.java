@@ -132,12 +132,21 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
 
   @Test
   void everyBuiltInRecipeWithRowsIsMixedAsItsRecipeSays() {
-    // The public corpora have no headline, numeric QA or NWGI set: those recipes are skipped.
+    // The public corpora have no NWGI set: its recipe is skipped.
     assertThat(sql("SELECT DISTINCT recipe FROM finmix.corpus.mixtures WHERE run_id = '%s' "
         + "ORDER BY 1", RUN).stream().map(r -> r.getString(0)).toList()).containsExactly(
-            "finance", "finance+general", "finance+general+math", "finance+math",
-            "target-only-fiqa_sa", "target-only-fpb", "target-only-sentiment",
+            "balanced", "finance", "finance+general", "finance+general+math", "finance+math",
+            "pretrain", "target-only-fiqa_sa", "target-only-fpb", "target-only-headline",
+            "target-only-ner", "target-only-numeric_qa", "target-only-sentiment",
             "target-only-tfns");
+    // balanced: every financial source repeated towards the largest one's size (TFNS's
+    // training rows, once), within 20 passes
+    Map<String, Long> balanced = countBy("SELECT component, count(*) FROM "
+        + "finmix.corpus.mixtures WHERE run_id = '%s' AND recipe = 'balanced' GROUP BY 1", RUN);
+    long largest = balanced.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+    assertThat(balanced).containsKeys("fpb", "tfns", "fiqa_sa", "headlines", "ner", "finqa")
+        .allSatisfy((component, n) -> assertThat(n).as(component)
+            .isGreaterThan(largest / 3));
     // target-only: every clean training row of the dataset, once
     assertThat(count("SELECT count(*) FROM finmix.corpus.mixtures WHERE run_id = '%s' AND "
         + "recipe = 'target-only-fpb'", RUN)).isEqualTo(count("SELECT count(*) FROM "
@@ -296,16 +305,85 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
     // Hash-split sources: the totals.
     Map<String, Long> totals = new TreeMap<>();
     counts.forEach((k, v) -> totals.merge(k.substring(0, k.indexOf('/')), v, Long::sum));
-    assertThat(totals).isEqualTo(Map.of("fpb", 4846L, "tfns", 11931L, "fiqa_sa", 498L,
-        "pixiu_fiqasa", 11730L, "gsm8k", 8792L, "svamp", 1000L, "alpaca_demo", 999L,
-        "alpaca_seed", 175L));
+    assertThat(totals).isEqualTo(Map.ofEntries(Map.entry("fpb", 4846L),
+        Map.entry("tfns", 11931L), Map.entry("fiqa_sa", 498L), Map.entry("pixiu_fiqasa", 11730L),
+        Map.entry("gsm8k", 8792L), Map.entry("svamp", 1000L), Map.entry("alpaca_demo", 999L),
+        Map.entry("alpaca_seed", 175L), Map.entry("pixiu_headlines", 10260L),
+        Map.entry("pixiu_ner", 1030L), Map.entry("pixiu_finqa", 873L)));
     assertThat(counts.get("fpb/train")).isBetween(3700L, 4050L);
   }
 
   @Test
-  void nothingInThePublicCorporaIsQuarantined() {
-    assertThat(count("SELECT count(*) FROM finmix.corpus.quarantine WHERE run_id = '%s'", RUN))
+  void onlyFinqasTenWordAnswersAreQuarantined() {
+    // FinQA's 10 yes/no answers are not numbers (label_format = number); nothing else goes
+    assertThat(countBy("SELECT concat(source, '/', reason), count(*) FROM "
+        + "finmix.corpus.quarantine WHERE run_id = '%s' GROUP BY 1", RUN))
+        .isEqualTo(Map.of("pixiu_finqa/bad_value", 10L));
+  }
+
+  /** Distinct values of {@code expr} per split of a source's records. */
+  private static Map<String, Long> distinctPerSplit(String source, String expr) {
+    return countBy("SELECT split, count(DISTINCT " + expr + ") FROM finmix.corpus.records WHERE "
+        + "run_id = '%s' AND source = '" + source + "' GROUP BY split", RUN);
+  }
+
+  /** How many values of {@code expr} of a source's records appear in more than one split. */
+  private static long straddling(String source, String expr) {
+    return count("SELECT count(*) FROM (SELECT " + expr + " FROM finmix.corpus.records WHERE "
+        + "run_id = '%s' AND source = '" + source + "' GROUP BY 1 HAVING count(DISTINCT split) > "
+        + "1)", RUN);
+  }
+
+  @Test
+  void pixiuHeadlinesNerAndFinqaAsSourceMdCountsThem() {
+    // headlines: 10,260 records, 1,124 headlines x 9 question types, No 6,932 / Yes 3,328
+    assertThat(labels("pixiu_headlines", "%")).isEqualTo(Map.of("No", 6932L, "Yes", 3328L));
+    assertThat(distinctPerSplit("pixiu_headlines", "input").values().stream()
+        .mapToLong(Long::longValue).sum()).isEqualTo(1124);
+    assertThat(count("SELECT count(DISTINCT attributes['question']) FROM finmix.corpus.records "
+        + "WHERE run_id = '%s' AND source = 'pixiu_headlines'", RUN)).isEqualTo(9);
+    assertThat(count("SELECT count(DISTINCT instruction) FROM finmix.corpus.records WHERE "
+        + "run_id = '%s' AND source = 'pixiu_headlines'", RUN)).isEqualTo(90);
+    assertThat(count("SELECT sum(if(attributes['question'] LIKE '%%future events%%' AND label = "
+        + "'Yes', 1, 0)) FROM finmix.corpus.records WHERE run_id = '%s' AND source = "
+        + "'pixiu_headlines'", RUN)).as("FutureNews is Yes 7 times").isEqualTo(7);
+    // NER: 1,030 records, 103 sentences x 10 templates; every answer names an entity
+    assertThat(distinctPerSplit("pixiu_ner", "input").values().stream()
+        .mapToLong(Long::longValue).sum()).isEqualTo(103);
+    assertThat(count("SELECT count(*) FROM finmix.corpus.records WHERE run_id = '%s' AND source "
+        + "= 'pixiu_ner' AND output NOT RLIKE ', (PER|ORG|LOC)'", RUN)).isZero();
+    // FinQA: 883 records less the 10 word answers, 299 reports
+    assertThat(distinctPerSplit("pixiu_finqa", "input").values().stream()
+        .mapToLong(Long::longValue).sum()).isEqualTo(299);
+    // one headline, one NER sentence, one FinQA report: one split
+    for (String source : List.of("pixiu_headlines", "pixiu_ner", "pixiu_finqa")) {
+      assertThat(straddling(source, "input")).as(source).isZero();
+      assertThat(distinctPerSplit(source, "input")).as(source).containsKeys("train", "valid",
+          "test");
+    }
+  }
+
+  @Test
+  void questionsThatAskDifferentThingsAreNeverDuplicatesOfEachOther() {
+    // the nine questions about one headline and the questions about one FinQA report differ
+    // in a few words and often share an answer: no removed row went for a row asking another
+    // question ...
+    assertThat(count("SELECT count(*) FROM finmix.corpus.duplicate_clusters c JOIN "
+        + "finmix.corpus.records r ON r.record_id = c.record_id AND r.run_id = c.run_id JOIN "
+        + "finmix.corpus.records k ON k.record_id = c.kept_record_id AND k.run_id = c.run_id "
+        + "WHERE c.run_id = '%s' AND c.action = 'removed' AND c.source IN ('pixiu_headlines', "
+        + "'pixiu_finqa') AND r.attributes['question'] <> k.attributes['question']", RUN))
         .isZero();
+    // ... so every distinct question about a headline or a report is still asked after dedup
+    for (String source : List.of("pixiu_headlines", "pixiu_finqa")) {
+      assertThat(count("SELECT count(DISTINCT input, attributes['question']) FROM "
+          + "finmix.corpus.deduped WHERE run_id = '%s' AND source = '" + source + "'", RUN))
+          .as(source).isEqualTo(count("SELECT count(DISTINCT input, attributes['question']) "
+              + "FROM finmix.corpus.records WHERE run_id = '%s' AND source = '" + source + "'",
+              RUN));
+    }
+    // FinQA's 7 duplicate prompts are exact duplicates, as SOURCE.md counts them
+    assertThat(removed("pixiu_finqa", "%", "exact_duplicate")).isEqualTo(7);
   }
 
   @Test

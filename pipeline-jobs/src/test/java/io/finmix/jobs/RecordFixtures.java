@@ -25,10 +25,19 @@ public final class RecordFixtures {
   /** Adds a record; {@code id} is the record_id, the offset its position. */
   public RecordFixtures add(String id, String source, String split, String instruction,
       String input, String output, String label, int priority) {
+    return add(id, source, split, instruction, input, output, label, priority,
+        java.util.Map.of());
+  }
+
+  /** Adds a record with attributes. */
+  public RecordFixtures add(String id, String source, String split, String instruction,
+      String input, String output, String label, int priority,
+      java.util.Map<String, String> attributes) {
     rows.add(RowFactory.create(id, source, "task", "finance", split, instruction, input, output,
         label == null ? null : JavaConverters.asScalaBuffer(List.of("negative", "neutral",
-            "positive", label)).toSeq(), label, Map$.MODULE$.empty(), "test", priority,
-        "file:/fixture/" + source, (long) rows.size(), 0, id, runId));
+            "positive", label)).toSeq(), label, attributes.isEmpty() ? Map$.MODULE$.empty()
+            : JavaConverters.mapAsScalaMap(new java.util.TreeMap<>(attributes)), "test",
+        priority, "file:/fixture/" + source, (long) rows.size(), 0, id, runId));
     return this;
   }
 

@@ -145,8 +145,9 @@ public final class AggregateJob extends StageCommand {
         .select(col("train_run"), col("recipe"), baseModel().as("model"),
             col("hyper_parameters").getItem("seed").cast("bigint").as("seed"));
     checkOneRunPerSeed(runs.join(predictions.select("train_run").distinct(), "train_run"));
-    Dataset<Row> joined = predictions.where(col("benchmark").isin(benchmarks.keySet().toArray()))
-        .join(runs, "train_run").persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> joined = withGroups(spark, runId, benchmarks,
+        predictions.where(col("benchmark").isin(benchmarks.keySet().toArray()))
+            .join(runs, "train_run")).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       return aggregate(spark, config, s, benchmarks, joined, started);
     } finally {
@@ -174,6 +175,32 @@ public final class AggregateJob extends StageCommand {
     }
   }
 
+  /**
+   * The predictions with {@code group}: for a benchmark with {@code group_by}, that attribute of
+   * the eval row in corpus.clean (a headline's question type, for avg_f1); null otherwise.
+   */
+  static Dataset<Row> withGroups(SparkSession spark, String runId,
+      Map<String, Benchmark> benchmarks, Dataset<Row> predictions) {
+    Column group = lit(null).cast(DataTypes.StringType);
+    boolean any = false;
+    for (Benchmark b : benchmarks.values()) {
+      if (!b.groupBy().isEmpty()) {
+        group = when(col("benchmark").equalTo(b.name()),
+            org.apache.spark.sql.functions.element_at(col("g_attributes"), b.groupBy()))
+            .otherwise(group);
+        any = true;
+      }
+    }
+    if (!any) {
+      return predictions.withColumn("group", group);
+    }
+    Dataset<Row> attributes = TableWriter.runRows(spark, "corpus.clean", runId)
+        .select(col("record_id").as("g_record_id"), col("attributes").as("g_attributes"));
+    return predictions.join(attributes, predictions.col("record_id")
+            .equalTo(attributes.col("g_record_id")), "left")
+        .withColumn("group", group).drop("g_record_id", "g_attributes");
+  }
+
   private static Result aggregate(SparkSession spark, FinmixConfig config, Settings s,
       Map<String, Benchmark> benchmarks, Dataset<Row> joined, long started) {
     String runId = config.runId();
@@ -182,7 +209,8 @@ public final class AggregateJob extends StageCommand {
     spark.sparkContext().setJobDescription("aggregate: scores with bootstrap intervals");
     List<Row> scored = joined
         .groupBy("train_run", "recipe", "model", "seed", "step", "benchmark", "split", "mode")
-        .agg(collect_list(struct("record_id", "gold", "prediction", "correct")).as("p"))
+        .agg(collect_list(struct("record_id", "gold", "prediction", "correct", "group"))
+            .as("p"))
         .flatMap((FlatMapFunction<Row, Row>) g -> scoreRows(g, benchmarks, stats).iterator(),
             Encoders.row(SCORE))
         .collectAsList();
@@ -199,16 +227,16 @@ public final class AggregateJob extends StageCommand {
             .and(joined.col("step").equalTo(chosen.col("c_step"))))
         .groupBy("model", "benchmark", "split", "mode")
         .agg(collect_list(struct("recipe", "seed", "train_run", "record_id", "gold",
-            "prediction", "correct")).as("p"))
+            "prediction", "correct", "group")).as("p"))
         .flatMap((FlatMapFunction<Row, Row>) g -> compareRows(g, benchmarks, stats).iterator(),
             Encoders.row(COMPARED))
         .collectAsList();
     Tables tables = Tables.of(runId, grouped, s);
     spark.sparkContext().setJobDescription("aggregate: majority and random baselines");
     List<Baselines.EvalRow> evalRows = new ArrayList<>();
-    joined.select("benchmark", "split", "record_id", "gold").distinct().collectAsList()
+    joined.select("benchmark", "split", "record_id", "gold", "group").distinct().collectAsList()
         .forEach(r -> evalRows.add(new Baselines.EvalRow(r.getString(0), r.getString(1),
-            r.getString(2), r.getString(3))));
+            r.getString(2), r.getString(3), r.getString(4))));
     tables = tables.withLeaderboardRows(Baselines.leaderboardRows(runId, benchmarks,
         Baselines.majorityAnswers(spark, runId, benchmarks), evalRows, tables.leaderboard(),
         stats, s.seed()));
@@ -266,7 +294,7 @@ public final class AggregateJob extends StageCommand {
     List<ScoreGroups.Prediction> ps = new ArrayList<>();
     for (Row p : g.<Row>getList(8)) {
       ps.add(new ScoreGroups.Prediction(p.getString(0), p.getString(1), p.getString(2),
-          p.getBoolean(3)));
+          p.getBoolean(3), p.getString(4)));
     }
     ps.sort(Comparator.comparing(ScoreGroups.Prediction::recordId));
     List<Row> out = new ArrayList<>();
@@ -314,7 +342,7 @@ public final class AggregateJob extends StageCommand {
       byRecipe.computeIfAbsent(p.getString(0), k -> new TreeMap<>())
           .computeIfAbsent(p.getLong(1), k -> new ArrayList<>())
           .add(new ScoreGroups.Prediction(p.getString(3), p.getString(4), p.getString(5),
-              p.getBoolean(6)));
+              p.getBoolean(6), p.getString(7)));
       runs.computeIfAbsent(p.getString(0), k -> new TreeMap<>()).put(p.getLong(1),
           p.getString(2));
     }

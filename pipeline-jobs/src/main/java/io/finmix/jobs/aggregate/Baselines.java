@@ -33,8 +33,13 @@ final class Baselines {
 
   private Baselines() {}
 
-  /** One eval row: its benchmark, split, record and gold answer. */
-  record EvalRow(String benchmark, String split, String recordId, String gold) {}
+  /** One eval row: its benchmark, split, record, gold answer and group (null: none). */
+  record EvalRow(String benchmark, String split, String recordId, String gold, String group) {
+
+    EvalRow(String benchmark, String split, String recordId, String gold) {
+      this(benchmark, split, recordId, gold, null);
+    }
+  }
 
   /**
    * The most frequent training answer of each benchmark's source in the run's corpus.clean:
@@ -166,7 +171,7 @@ final class Baselines {
     List<ScoreGroups.Prediction> out = new ArrayList<>();
     for (EvalRow r : rows) {
       out.add(new ScoreGroups.Prediction(r.recordId(), r.gold(), answer, correct(b, answer,
-          r.gold())));
+          r.gold()), r.group()));
     }
     return out;
   }
@@ -178,7 +183,7 @@ final class Baselines {
       long rowSeed = seed * 31 + (b.name() + "\u0000" + r.recordId()).hashCode();
       String answer = b.choices().get(new SplittableRandom(rowSeed).nextInt(b.choices().size()));
       out.add(new ScoreGroups.Prediction(r.recordId(), r.gold(), answer, correct(b, answer,
-          r.gold())));
+          r.gold()), r.group()));
     }
     return out;
   }

@@ -23,9 +23,18 @@ import java.util.function.ToDoubleFunction;
  */
 public final class ScoreGroups implements Serializable {
 
-  /** One prediction: the eval row, its gold answer, the prediction (null: missing), correct. */
-  public record Prediction(String recordId, String gold, String predicted, boolean correct)
-      implements Serializable {}
+  /**
+   * One prediction: the eval row, its gold answer, the prediction (null: missing), correct, and
+   * the row's group where its benchmark groups rows (null otherwise; {@link Metric#AVG_F1}).
+   */
+  public record Prediction(String recordId, String gold, String predicted, boolean correct,
+      String group) implements Serializable {
+
+    /** A prediction of a benchmark without groups. */
+    public Prediction(String recordId, String gold, String predicted, boolean correct) {
+      this(recordId, gold, predicted, correct, null);
+    }
+  }
 
   /** A metric's value on all rows with its bootstrap interval, over n rows. */
   public record Score(Metric metric, double value, double low, double high, long n) {}
@@ -184,13 +193,17 @@ public final class ScoreGroups implements Serializable {
     String[] gold = new String[n];
     String[] predicted = new String[n];
     boolean[] correct = new boolean[n];
+    String[] groups = b.groupBy().isEmpty() ? null : new String[n];
     for (int i = 0; i < n; i++) {
       Prediction p = predictions.get(i);
       gold[i] = p.gold();
       predicted[i] = p.predicted();
       correct[i] = p.correct();
+      if (groups != null) {
+        groups[i] = p.group();
+      }
     }
-    return new Outcomes(gold, predicted, correct, b.choices());
+    return new Outcomes(gold, predicted, correct, b.choices(), groups);
   }
 
   private static double mean(List<Outcomes> systems, Metric m, int[] rows) {

@@ -11,6 +11,7 @@ import java.util.List;
 public record DedupSettings(
     TextNormalizer normalizer,
     boolean promptText,
+    List<String> keepApart,
     List<String> splitRank,
     boolean dropAllConflicts,
     boolean nearEnabled,
@@ -64,7 +65,9 @@ public record DedupSettings(
     if (shingle < 1) {
       throw bad(config, "dedup.near.shingle", "must be at least 1");
     }
-    return new DedupSettings(TextNormalizer.of(c), text.equals("prompt"), List.copyOf(rank),
+    List<String> keepApart = c.getStringList("dedup.keep_apart");
+    return new DedupSettings(TextNormalizer.of(c), text.equals("prompt"), List.copyOf(keepApart),
+        List.copyOf(rank),
         conflicts.equals("drop_all"), c.getBoolean("dedup.near.enabled"), shingle, numPerm,
         threshold, bands, rows, c.getLong("dedup.near.seed"), c.getBoolean("dedup.near.verify"),
         c.getBoolean("dedup.near.same_label"), c.getDouble("dedup.near.representative_threshold"),

@@ -1,9 +1,12 @@
 package io.finmix.jobs.dedup;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
@@ -34,11 +37,22 @@ public final class ExactDuplicates {
 
   private ExactDuplicates() {}
 
-  /** The records with {@code dedup_text} (the normalised compared text) and {@code split_rank}. */
+  /**
+   * The records with {@code dedup_text} (the normalised compared text), {@code dedup_apart}
+   * (the values of the {@code keep_apart} attributes: rows that differ in it ask different
+   * things and are never duplicates; empty when none is configured) and {@code split_rank}.
+   */
   public static Dataset<Row> withText(Dataset<Row> records, DedupSettings s) {
     UserDefinedFunction text = udf((UDF2<String, String, String>) s::text, DataTypes.StringType);
     UserDefinedFunction rank = udf((UDF1<String, Integer>) s::rankOf, DataTypes.IntegerType);
+    Column apart = lit("");
+    if (!s.keepApart().isEmpty()) {
+      // an absent attribute is its own value (\u0002), apart from any text
+      apart = concat_ws("\u0001", s.keepApart().stream().map(k ->
+          coalesce(element_at(col("attributes"), k), lit("\u0002"))).toArray(Column[]::new));
+    }
     return records.withColumn("dedup_text", text.apply(col("instruction"), col("input")))
+        .withColumn("dedup_apart", apart)
         .withColumn("split_rank", rank.apply(col("split")));
   }
 
@@ -50,7 +64,9 @@ public final class ExactDuplicates {
   public static Dataset<Row> mark(Dataset<Row> withText, boolean dropAllConflicts) {
     WindowSpec group = Window.partitionBy("dedup_key");
     Dataset<Row> df = withText
-        .withColumn("dedup_key", substring(sha2(col("dedup_text"), 256), 1, 32))
+        .withColumn("dedup_key", substring(sha2(when(col("dedup_apart").equalTo(""),
+            col("dedup_text")).otherwise(concat_ws("\u0000", col("dedup_text"),
+            col("dedup_apart"))), 256), 1, 32))
         .withColumn("top_rank", max("split_rank").over(group))
         .withColumn("in_tier", col("split_rank").equalTo(col("top_rank")))
         .withColumn("n_labels", size(collect_set(when(col("in_tier"), col("label"))).over(group)))

@@ -62,7 +62,7 @@ public final class NearDuplicates {
   public static Dataset<Row> find(Dataset<Row> rows, DedupSettings s) {
     Dataset<Row> keyed = rows.select(col("record_id"), idOf(col("record_id")).as("id"),
         col("source"), col("split"), col("label"), col("split_rank"), col("priority"),
-        col("dedup_text"));
+        col("dedup_text"), col("dedup_apart"));
     Dataset<Row> edges = candidates(keyed, s).persist(StorageLevel.MEMORY_AND_DISK());
     // From here on only the rows on a candidate edge, few: their joins broadcast.
     Dataset<Row> endpoints = edges.select(col("src").as("id"))
@@ -85,13 +85,13 @@ public final class NearDuplicates {
   /**
    * Candidate edges {@code src, dst} (64-bit ids): rows that share an LSH bucket, each linked to
    * the bucket's smallest id. With {@code same_label}, the label salts the buckets, so only
-   * rows with one label can meet.
+   * rows with one label can meet; the {@code keep_apart} values always do.
    */
   static Dataset<Row> candidates(Dataset<Row> keyed, DedupSettings s) {
     MinHasher hasher = new MinHasher(s.numPerm(), s.seed(), s.bands(), s.rows());
     boolean sameLabel = s.sameLabel();
     int n = s.shingle();
-    Dataset<Row> buckets = keyed.select("id", "label", "dedup_text").mapPartitions(
+    Dataset<Row> buckets = keyed.select("id", "label", "dedup_text", "dedup_apart").mapPartitions(
         (MapPartitionsFunction<Row, Row>) it -> new java.util.Iterator<Row>() {
           private java.util.Iterator<Row> current = Collections.emptyIterator();
 
@@ -104,6 +104,9 @@ public final class NearDuplicates {
                 continue;
               }
               long salt = sameLabel && !r.isNullAt(1) ? Shingles.hash64(r.getString(1)) : 0L;
+              if (!r.getString(3).isEmpty()) {
+                salt = Shingles.mix(salt ^ Shingles.hash64(r.getString(3)));
+              }
               List<Row> out = new ArrayList<>(hasher.bands());
               for (long key : hasher.bandKeys(hasher.signature(sh))) {
                 out.add(RowFactory.create(Shingles.mix(key ^ salt), r.getLong(0)));
@@ -162,16 +165,20 @@ public final class NearDuplicates {
 
   /**
    * The candidate edges as record_id pairs {@code src, dst}, kept when the rows really are
-   * similar (exact Jaccard, unless verify is off) and, with same_label, share a label. Going
+   * similar (exact Jaccard, unless verify is off), share their keep_apart values and, with
+   * same_label, a label. Going
    * back to record_ids here also undoes any 64-bit id collision: a pair it made up is two
    * unrelated texts, which verification drops.
    */
   static Dataset<Row> verify(Dataset<Row> edges, Dataset<Row> members, DedupSettings s) {
     Dataset<Row> a = members.select(col("id").as("a_id"), col("record_id").as("a_record"),
-        col("label").as("a_label"), col("dedup_text").as("a_text"));
+        col("label").as("a_label"), col("dedup_text").as("a_text"),
+        col("dedup_apart").as("a_apart"));
     Dataset<Row> b = members.select(col("id").as("b_id"), col("record_id").as("b_record"),
-        col("label").as("b_label"), col("dedup_text").as("b_text"));
-    Column keep = col("a_record").notEqual(col("b_record"));
+        col("label").as("b_label"), col("dedup_text").as("b_text"),
+        col("dedup_apart").as("b_apart"));
+    Column keep = col("a_record").notEqual(col("b_record"))
+        .and(col("a_apart").equalTo(col("b_apart")));
     if (s.verify()) {
       keep = keep.and(jaccard(s.shingle()).apply(col("a_text"), col("b_text"))
           .geq(s.threshold()));

@@ -19,14 +19,14 @@ public final class Benchmarks {
 
   private static final Set<String> KEYS = Set.of("source", "splits", "kind", "template",
       "instruction_variant", "choices", "modes", "metrics", "primary_metric", "target_recipe",
-      "k_shot", "shot_seed", "max_new_tokens", "stop", "max_rows");
+      "k_shot", "shot_seed", "max_new_tokens", "stop", "max_rows", "group_by");
   private static final List<String> SPLITS = List.of("train", "valid", "test");
 
   /** The shapes of task evaluate knows how to score. */
   public enum Kind {
     /** One label of a fixed set: rank classification and/or generation + first valid label. */
     CLASSIFICATION(List.of("rank", "generate"), List.of(Metric.ACCURACY, Metric.MACRO_F1,
-        Metric.WEIGHTED_F1, Metric.MCC, Metric.MISSING_RATE), Metric.WEIGHTED_F1),
+        Metric.WEIGHTED_F1, Metric.AVG_F1, Metric.MCC, Metric.MISSING_RATE), Metric.WEIGHTED_F1),
     /** A number: generation + the final number parsed. */
     NUMERIC(List.of("generate"), List.of(Metric.EXACT_MATCH, Metric.MISSING_RATE),
         Metric.EXACT_MATCH),
@@ -53,12 +53,13 @@ public final class Benchmarks {
    * One benchmark. {@code template}: the prompts.conf template (empty: each row's task);
    * {@code choices}: the label set (empty: each row's own); {@code modes}: rank and/or
    * generate; {@code targetRecipe}: the target-only recipe cocktails are compared against
-   * (empty: none); {@code maxRows}: 0 for all, else a fixed hash-chosen subset per split.
+   * (empty: none); {@code maxRows}: 0 for all, else a fixed hash-chosen subset per split;
+   * {@code groupBy}: the record attribute whose values group the rows for avg_f1 (empty: none).
    */
   public record Benchmark(String name, String source, List<String> splits, Kind kind,
       String template, int instructionVariant, List<String> choices, List<String> modes,
       List<Metric> metrics, Metric primaryMetric, String targetRecipe, int kShot, long shotSeed,
-      int maxNewTokens, List<String> stop, int maxRows) implements Serializable {
+      int maxNewTokens, List<String> stop, int maxRows, String groupBy) implements Serializable {
 
     public boolean ranks() {
       return modes.contains("rank");
@@ -82,7 +83,7 @@ public final class Benchmarks {
     public Benchmark withMaxRows(int rows) {
       return new Benchmark(name, source, splits, kind, template, instructionVariant, choices,
           modes, metrics, primaryMetric, targetRecipe, kShot, shotSeed, maxNewTokens, stop,
-          rows);
+          rows, groupBy);
     }
   }
 
@@ -127,10 +128,16 @@ public final class Benchmarks {
             + " (possible: " + kind.modes + ")");
       }
     }
+    String groupBy = string(b, "group_by", "");
     List<Metric> metrics = new ArrayList<>();
     for (String m : b.hasPath("metrics") ? b.getStringList("metrics")
-        : kind.metrics.stream().map(Metric::key).toList()) {
+        : kind.metrics.stream().filter(m -> m != Metric.AVG_F1 || !groupBy.isEmpty())
+            .map(Metric::key).toList()) {
       metrics.add(metric(m, kind, where + ": metrics"));
+    }
+    if (metrics.contains(Metric.AVG_F1) && groupBy.isEmpty()) {
+      throw new UserError(where + ": metric avg_f1 averages over groups: name the record "
+          + "attribute that holds them (group_by = question)");
     }
     Metric primary = b.hasPath("primary_metric")
         ? metric(b.getString("primary_metric"), kind, where + ": primary_metric") : kind.primary;
@@ -157,7 +164,7 @@ public final class Benchmarks {
         List.copyOf(modes), List.copyOf(metrics), primary, string(b, "target_recipe", ""), kShot,
         b.hasPath("shot_seed") ? b.getLong("shot_seed") : 1L, maxNew,
         b.hasPath("stop") ? List.copyOf(b.getStringList("stop")) : List.of(),
-        maxRows);
+        maxRows, groupBy);
   }
 
   private static Metric metric(String key, Kind kind, String where) {

@@ -1,7 +1,10 @@
 package io.finmix.jobs.eval;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -32,6 +35,12 @@ public enum Metric {
   MACRO_F1("macro_f1"),
   /** Per-class F1 weighted by gold support, as sklearn's {@code average="weighted"}. */
   WEIGHTED_F1("weighted_f1"),
+  /**
+   * The unweighted mean over the rows' groups ({@link Outcomes#groups()}: the question types of
+   * a headline benchmark) of each group's weighted F1, as PIXIU's headline "AvgF1". Groups
+   * without rows in the sample are left out; without groups, the weighted F1.
+   */
+  AVG_F1("avg_f1"),
   /**
    * Multiclass Matthews correlation (Gorodkin's R_K, as sklearn's {@code matthews_corrcoef})
    * from the confusion matrix, with missing predictions as their own predicted category that no
@@ -91,6 +100,7 @@ public enum Metric {
       case MISSING_RATE -> fractionMissing(o, rows);
       case MACRO_F1 -> new Confusion(o, rows).macroF1();
       case WEIGHTED_F1 -> new Confusion(o, rows).weightedF1();
+      case AVG_F1 -> averageOverGroups(o, rows);
       case MCC -> new Confusion(o, rows).mcc();
       case ENTITY_F1 -> entityF1(o, rows);
     };
@@ -102,6 +112,26 @@ public enum Metric {
       rows[i] = i;
     }
     return rows;
+  }
+
+  private static double averageOverGroups(Outcomes o, int[] rows) {
+    if (o.groups() == null) {
+      return new Confusion(o, rows).weightedF1();
+    }
+    Map<String, List<Integer>> byGroup = new TreeMap<>();
+    for (int r : rows) {
+      byGroup.computeIfAbsent(String.valueOf(o.groups()[r]), k -> new ArrayList<>()).add(r);
+    }
+    double sum = 0;
+    int counted = 0;
+    for (List<Integer> g : byGroup.values()) {
+      double f = new Confusion(o, g.stream().mapToInt(Integer::intValue).toArray()).weightedF1();
+      if (!Double.isNaN(f)) {
+        sum += f;
+        counted++;
+      }
+    }
+    return counted == 0 ? Double.NaN : sum / counted;
   }
 
   private static double fractionCorrect(Outcomes o, int[] rows) {

@@ -162,8 +162,12 @@ public final class RecordMapper {
       }
 
       Map<String, String> attributes = new TreeMap<>(file.attributes());
-      for (Map.Entry<String, FieldPath> a : m.attributes().entrySet()) {
-        String v = text(a.getValue(), false);
+      for (Map.Entry<String, SourceSpec.AttributeRule> a : m.attributes().entrySet()) {
+        String v = text(a.getValue().path(), false);
+        if (v != null && a.getValue().pattern() != null) {
+          Matcher found = a.getValue().pattern().matcher(v);
+          v = found.find() ? found.group(found.groupCount() == 0 ? 0 : 1) : null;
+        }
         if (v != null) {
           attributes.put(a.getKey(), v);
         }
@@ -183,7 +187,7 @@ public final class RecordMapper {
       String recordId = StableHash.hex128(spec.name(), String.join("\u0000", keyParts));
       String text = StableHash.normalize((instruction == null ? "" : instruction) + "\n" + input);
       String textHash = StableHash.hex128(text);
-      String split = split(text, keyParts);
+      String split = split(text, input, keyParts);
       return IngestOutcome.record(first, spec, file.uri(), row.offset, index, recordId, split,
           instruction, input, output, choices, label, attributes, textHash, keyMayCollide);
     }
@@ -282,8 +286,9 @@ public final class RecordMapper {
       }
     }
 
-    /** The record's split; a hash split hashes the normalised instruction + input. */
-    private String split(String normalizedText, List<String> keyParts) throws Reject {
+    /** The record's split; a hash split hashes what its rule says ({@link SplitRule.By}). */
+    private String split(String normalizedText, String input, List<String> keyParts)
+        throws Reject {
       if (file.split() != null) {
         return file.split();
       }
@@ -301,7 +306,11 @@ public final class RecordMapper {
         return split;
       }
       SplitRule.Hash h = (SplitRule.Hash) rule;
-      return h.pick(h.byKey() ? String.join("\u0000", keyParts) : normalizedText);
+      return h.pick(switch (h.by()) {
+        case TEXT -> normalizedText;
+        case INPUT -> StableHash.normalize(input);
+        case KEY -> String.join("\u0000", keyParts);
+      });
     }
 
     /** The value at a path: $-names, the exploded element, or the row. */

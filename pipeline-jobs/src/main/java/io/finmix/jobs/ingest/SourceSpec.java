@@ -56,6 +56,12 @@ public record SourceSpec(
   public record FileAttribute(Pattern pattern, Map<String, String> values)
       implements Serializable {}
 
+  /**
+   * An attribute taken from a record: the value at {@code path}, or, with a {@code pattern},
+   * its first match's group 1 (absent when it does not match).
+   */
+  public record AttributeRule(FieldPath path, Pattern pattern) implements Serializable {}
+
   /** How a native row maps to a unified record. Paths may be $key, $item, $file, $offset. */
   public record Mapping(
       FieldPath instruction,
@@ -71,7 +77,7 @@ public record SourceSpec(
       Pattern labelPattern,
       boolean labelIsNumber,
       ScoreRule scoreLabel,
-      Map<String, FieldPath> attributes,
+      Map<String, AttributeRule> attributes,
       Map<String, FileAttribute> fileAttributes,
       List<FieldPath> key,
       List<FieldPath> required,

@@ -271,10 +271,22 @@ public final class SourcesFile {
     if (!labelFormat.equals("text") && !labelFormat.equals("number")) {
       throw ctx.error("label_format", "expected text or number, got '" + labelFormat + "'");
     }
-    Map<String, FieldPath> attributes = new TreeMap<>();
+    Map<String, SourceSpec.AttributeRule> attributes = new TreeMap<>();
     if (c.hasPath("attributes")) {
-      for (Map.Entry<String, String> e : strings(c.getConfig("attributes")).entrySet()) {
-        attributes.put(e.getKey(), ctx.parsePath("attributes." + e.getKey(), e.getValue()));
+      Config ac = c.getConfig("attributes");
+      for (Map.Entry<String, ConfigValue> e : new TreeMap<>(ac.root()).entrySet()) {
+        String key = "attributes." + e.getKey();
+        if (e.getValue() instanceof com.typesafe.config.ConfigObject o) {
+          Config one = o.toConfig();
+          ctx.checkKeys(one, "", Set.of("path", "pattern"), key);
+          attributes.put(e.getKey(), new SourceSpec.AttributeRule(
+              ctx.parsePath(key + ".path", ctx.require(one, "path")),
+              one.hasPath("pattern") ? ctx.regex(key + ".pattern", one.getString("pattern"))
+                  : null));
+        } else {
+          attributes.put(e.getKey(), new SourceSpec.AttributeRule(
+              ctx.parsePath(key, String.valueOf(e.getValue().unwrapped())), null));
+        }
       }
     }
     Map<String, SourceSpec.FileAttribute> fileAttributes = new TreeMap<>();
@@ -388,11 +400,13 @@ public final class SourcesFile {
         throw ctx.error("split.hash", "fractions sum to " + sum + ", not 1");
       }
       String by = s.hasPath("by") ? s.getString("by") : "text";
-      if (!by.equals("text") && !by.equals("key")) {
-        throw ctx.error("split.by", "expected text or key, got '" + by + "'");
+      SplitRule.By hashed;
+      try {
+        hashed = SplitRule.By.valueOf(by.toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw ctx.error("split.by", "expected text, input or key, got '" + by + "'");
       }
-      return new SplitRule.Hash(fractions, s.hasPath("seed") ? s.getLong("seed") : 0L,
-          by.equals("key"));
+      return new SplitRule.Hash(fractions, s.hasPath("seed") ? s.getLong("seed") : 0L, hashed);
     }
     throw ctx.error("split", "expected a split name, {field = path} or {hash {train = 0.8, ...}}");
   }

@@ -26,13 +26,20 @@ public sealed interface SplitRule extends Serializable {
   record Field(FieldPath path, Map<String, String> values) implements SplitRule {}
 
   /**
+   * What a hash split hashes: the normalised instruction + input (identical texts share a
+   * split), the normalised input alone (every question about one text, one headline or one
+   * report shares a split), or the natural key.
+   */
+  enum By { TEXT, INPUT, KEY }
+
+  /**
    * A stable hash split.
    *
    * @param fractions split name -> fraction, summing to 1, in name order
    * @param seed mixes into the hash; change it to draw a different split
-   * @param byKey hash the natural key instead of the normalised text
+   * @param by what is hashed
    */
-  record Hash(TreeMap<String, Double> fractions, long seed, boolean byKey) implements SplitRule {
+  record Hash(TreeMap<String, Double> fractions, long seed, By by) implements SplitRule {
 
     /** The split for a hashed value: a uniform draw in [0, 1) from sha256(seed, value). */
     public String pick(String value) {

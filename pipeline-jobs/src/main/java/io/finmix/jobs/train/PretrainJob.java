@@ -44,6 +44,11 @@ public final class PretrainJob extends StageCommand {
   @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (pretrain.lr).")
   Double lr;
 
+  @Option(names = "--if-sweep-base", description = "Pretrain only when the sweep fine-tunes "
+      + "from the base (sweep.init = base); otherwise say so and exit 0 (the Airflow DAG's "
+      + "pretrain task).")
+  boolean ifSweepBase;
+
   public static void main(String[] args) {
     FinmixCli.exit(FinmixCli.execute(new PretrainJob(), args));
   }
@@ -59,6 +64,12 @@ public final class PretrainJob extends StageCommand {
 
   @Override
   public int run(FinmixConfig config) {
+    if (ifSweepBase && !config.config().getString("sweep.init").trim()
+        .equals(io.finmix.jobs.sweep.SweepGrid.BASE)) {
+      System.out.println("pretrain: not needed, the sweep starts from sweep.init = "
+          + config.config().getString("sweep.init").trim());
+      return 0;
+    }
     Result r = pretrain(session(config, "pretrain"), config);
     r.print(System.out);
     return r.train().status().equals("finished") ? 0 : FinmixCli.FAILURE;

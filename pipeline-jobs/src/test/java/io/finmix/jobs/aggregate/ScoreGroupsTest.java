@@ -20,7 +20,29 @@ class ScoreGroupsTest {
   private static final Benchmark FPB = new Benchmark("fpb", "fpb", List.of("valid", "test"),
       Kind.CLASSIFICATION, "", 0, LABELS, List.of("generate"),
       List.of(Metric.ACCURACY, Metric.WEIGHTED_F1), Metric.WEIGHTED_F1, "target", 0, 0L, 8,
-      List.of(), 0);
+      List.of(), 0, "");
+  private static final Benchmark HEADLINES = new Benchmark("headlines", "h",
+      List.of("valid", "test"), Kind.CLASSIFICATION, "", 0, List.of("Yes", "No"),
+      List.of("rank"), List.of(Metric.AVG_F1, Metric.WEIGHTED_F1), Metric.AVG_F1, "target", 0,
+      0L, 8, List.of(), 0, "question");
+
+  @Test
+  void averageF1AveragesOverThePredictionsGroups() {
+    // MetricTest's example, through the predictions: up Y Y N N / Y N N N, down N N / N Y;
+    // avg_f1 = (11/15 + 2/3) / 2 = 0.7, the pooled weighted F1 2/3
+    String[][] rows = {{"Yes", "Yes", "up"}, {"Yes", "No", "up"}, {"No", "No", "up"},
+        {"No", "No", "up"}, {"No", "No", "down"}, {"No", "Yes", "down"}};
+    List<ScoreGroups.Prediction> ps = new ArrayList<>();
+    for (int i = 0; i < rows.length; i++) {
+      ps.add(new ScoreGroups.Prediction("r" + i, rows[i][0], rows[i][1],
+          rows[i][0].equals(rows[i][1]), rows[i][2]));
+    }
+    Map<Metric, Double> values = new TreeMap<>();
+    new ScoreGroups(50, 1, 0.95).scores(HEADLINES, ps).forEach(sc -> values.put(sc.metric(),
+        sc.value()));
+    assertThat(values.get(Metric.AVG_F1)).isCloseTo(0.7, within(1e-12));
+    assertThat(values.get(Metric.WEIGHTED_F1)).isCloseTo(2.0 / 3, within(1e-12));
+  }
 
   /** Ten rows, gold cycling the labels, right where told (else the next label). */
   private static List<ScoreGroups.Prediction> rows(IntPredicate right) {

@@ -44,6 +44,7 @@ class DagFileTest {
     TASKS.put("train_tokenizer", JOBS + "tokenize.TrainTokenizerJob");
     TASKS.put("mix_tokens", JOBS + "mix.MixJob");
     TASKS.put("tokenize", JOBS + "tokenize.TokenizeJob");
+    TASKS.put("pretrain", JOBS + "train.PretrainJob");
     TASKS.put("plan", null);
     TASKS.put("train_args", null);
     TASKS.put("train", SWEEP);
@@ -145,7 +146,7 @@ class DagFileTest {
     }
     // the stages in a chain, the sweep after tokenize
     List<String> ids = new ArrayList<>(TASKS.keySet());
-    for (int i = 1; i <= 7; i++) {
+    for (int i = 1; i <= 8; i++) {
       assertThat(strings(tasks.get(ids.get(i)).get("upstream"))).as(ids.get(i))
           .containsExactly(ids.get(i - 1));
     }
@@ -162,7 +163,8 @@ class DagFileTest {
     assertThat(commands(tasks.get("mix_tokens")).get(0))
         .containsSequence("--set", "mix.tokenizer=" + json);
     assertThat(commands(tasks.get("tokenize")).get(0)).containsSequence("--tokenizer", json);
-    for (String sweep : List.of("train", "evaluate", "aggregate")) {
+    assertThat(commands(tasks.get("pretrain")).get(0)).contains("--if-sweep-base");
+    for (String sweep : List.of("pretrain", "train", "evaluate", "aggregate")) {
       assertThat(commands(tasks.get(sweep)).get(0)).as(sweep)
           .containsSequence("--set", "tokenize.tokenizer=" + json);
     }
@@ -231,10 +233,10 @@ class DagFileTest {
     assertThat(classes).containsExactly(JOBS + "ingest.IngestJob", JOBS + "dedup.DedupJob",
         JOBS + "decontaminate.DecontaminateJob", JOBS + "mix.MixJob",
         JOBS + "tokenize.TrainTokenizerJob", JOBS + "mix.MixJob", JOBS + "tokenize.TokenizeJob",
-        SWEEP, SWEEP, SWEEP, SWEEP, SWEEP, SWEEP);
+        JOBS + "train.PretrainJob", SWEEP, SWEEP, SWEEP, SWEEP, SWEEP, SWEEP);
     assertThat(submits).allMatch(s -> s.startsWith("--master " + MASTER + " "));
-    assertThat(submits.get(7)).contains("--plan --json --run-id " + RUN + " --conf-file ");
-    assertThat(submits.subList(8, 13)).extracting(s -> s.replaceAll(".* --stage (\\S+)"
+    assertThat(submits.get(8)).contains("--plan --json --run-id " + RUN + " --conf-file ");
+    assertThat(submits.subList(9, 14)).extracting(s -> s.replaceAll(".* --stage (\\S+)"
         + "( --only (\\S+))? .*", "$1 $3").strip())
         .containsExactly("train r-a", "train r-b", "evaluate r-a", "evaluate r-b", "aggregate");
   }

@@ -74,6 +74,15 @@ class DedupJobTest extends SparkTestBase {
         .add("ch1", "fpb", "train", chain(1), "neutral")
         .add("ch2", "fpb", "train", chain(2), "neutral")
         .add("u1", "fpb", "train", "A completely unrelated sentence about the weather .", "neutral")
+        // two questions about one headline that differ in what they ask (attributes.question,
+        // dedup.keep_apart): not duplicates, however alike, even with one answer; h3 repeats
+        // h1's question word for word: an exact duplicate
+        .add("h1", "headlines", "train", HEADLINE_Q.formatted("increasing", "Up"), HEADLINE,
+            "No", "No", 0, Map.of("question", "increasing"))
+        .add("h2", "headlines", "train", HEADLINE_Q.formatted("decreasing", "Down"), HEADLINE,
+            "No", "No", 0, Map.of("question", "decreasing"))
+        .add("h3", "headlines", "train", HEADLINE_Q.formatted("increasing", "Up"), HEADLINE,
+            "No", "No", 0, Map.of("question", "increasing"))
         .writeRecords(SPARK);
     CliRunner r = CliRunner.run(new DedupJob(), "--warehouse", WAREHOUSE, "--run-id", RUN,
         "--set", "dedup.near.representative_threshold=0.7", "--set", "dedup.near.threshold=0.7");
@@ -97,6 +106,12 @@ class DedupJobTest extends SparkTestBase {
     }
     return String.join(" ", w);
   }
+
+  private static final String HEADLINE_Q = "Look for indications that the price of gold is "
+      + "%s.. Does the news headline suggest a Direction %s for gold? Your response should be "
+      + "Yes or No.";
+  private static final String HEADLINE = "gold climbs to a two week high as the dollar weakens "
+      + "and traders bet on lower interest rates ahead of the fed meeting";
 
   private static Map<String, String> fate() {
     Map<String, String> out = new HashMap<>();
@@ -124,8 +139,17 @@ class DedupJobTest extends SparkTestBase {
     for (Row r : sql("SELECT record_id FROM finmix.corpus.deduped WHERE run_id = '%s'", RUN)) {
       survivors.add(r.getString(0));
     }
-    assertThat(survivors).containsExactly("a2", "c1", "ch0", "ch2", "e1", "m1", "n0", "n6",
-        "r1", "s1", "s2", "u1");
+    assertThat(survivors).containsExactly("a2", "c1", "ch0", "ch2", "e1", "h1", "h2", "m1", "n0",
+        "n6", "r1", "s1", "s2", "u1");
+  }
+
+  @Test
+  void questionsThatAskDifferentThingsAreKeptApart() {
+    // h1 and h2 are as alike as near duplicates get here (threshold 0.7), share their answer,
+    // and differ in attributes.question: both stay, and never share a cluster
+    assertThat(jaccard(HEADLINE_Q.formatted("increasing", "Up") + "\n" + HEADLINE,
+        HEADLINE_Q.formatted("decreasing", "Down") + "\n" + HEADLINE)).isGreaterThan(0.7);
+    assertThat(fate()).containsEntry("h3", "exact_duplicate:h1").doesNotContainKey("h2");
   }
 
   @Test

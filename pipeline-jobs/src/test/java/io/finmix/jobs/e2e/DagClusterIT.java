@@ -45,6 +45,7 @@ class DagClusterIT {
       "seconds", "tokens_per_second", "elapsed_seconds", "sequences_snapshot");
 
   static {
+    // the pretrain task starts no application: sweep.init = scratch here (--if-sweep-base)
     for (String task : List.of("ingest", "dedup", "decontaminate", "mix", "train_tokenizer",
         "mix_tokens", "tokenize", "aggregate")) {
       APPS.put("finmix-" + task + "-" + RUN, 1);
@@ -85,7 +86,7 @@ class DagClusterIT {
         "evaluate.max_rows = 8",
         "aggregate.resamples = 200",
         "sweep { recipes = [target-only-fpb, finance], models = [tiny], seeds = [1],",
-        "  lora = [off] }",
+        "  lora = [off], init = scratch }",
         ""));
   }
 
@@ -161,7 +162,7 @@ class DagClusterIT {
     DagRun run = runDag("first-run");
     System.out.printf("DagClusterIT: first run of the DAG: %d s%n", run.seconds());
     assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(run.err()).contains("DAG finmix for " + DS + ": 13 tasks succeeded",
+    assertThat(run.err()).contains("DAG finmix for " + DS + ": 14 tasks succeeded",
         "finmix plan: 2 training runs: " + String.join(", ", TRAIN_RUNS));
     for (String trainRun : TRAIN_RUNS) {
       assertThat(run.err()).contains("--stage train --only " + trainRun + " --run-id " + RUN,

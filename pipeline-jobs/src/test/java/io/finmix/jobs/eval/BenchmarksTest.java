@@ -40,13 +40,28 @@ class BenchmarksTest {
     assertThat(b.get(1).primaryMetric()).isEqualTo(Metric.EXACT_MATCH);
     assertThat(b.get(1).kShot()).isZero();
     assertThat(b.get(1).maxNewTokens()).isEqualTo(32);
+    assertThat(b.get(0).metrics()).doesNotContain(Metric.AVG_F1);
+  }
+
+  @Test
+  void averageF1NeedsTheAttributeItAveragesOver() throws Exception {
+    List<Benchmarks.Benchmark> b = load("""
+        benchmarks {
+          h { source = pixiu_headlines, choices = [Yes, No], group_by = question }
+        }
+        """);
+    assertThat(b.get(0).groupBy()).isEqualTo("question");
+    assertThat(b.get(0).metrics()).contains(Metric.AVG_F1, Metric.WEIGHTED_F1);
+    assertThatThrownBy(() -> load("benchmarks { h { source = x, metrics = [avg_f1, accuracy] "
+        + "} }")).isInstanceOf(UserError.class).hasMessageContaining("benchmark 'h'")
+        .hasMessageContaining("group_by");
   }
 
   @Test
   void theShippedFileLoads() {
     assertThat(Benchmarks.load("benchmarks.conf")).extracting(Benchmarks.Benchmark::name)
         .contains("fpb", "fiqa_sa", "tfns", "nwgi", "headlines", "ner", "finqa", "convfinqa",
-            "gsm8k");
+            "gsm8k", "pixiu_headlines", "pixiu_ner", "pixiu_finqa");
   }
 
   @Test

@@ -48,6 +48,36 @@ class MetricTest {
   }
 
   @Test
+  void averageF1IsTheMeanOverGroupsOfEachGroupsWeightedF1() {
+    // Group up (4 rows): gold Y Y N N, predicted Y N N N.
+    //   Y: tp 1, pred 1, gold 2 -> 2/3; N: tp 2, pred 3, gold 2 -> 4/5;
+    //   weighted = (2 * 2/3 + 2 * 4/5) / 4 = 11/15.
+    // Group down (2 rows): gold N N, predicted N Y.
+    //   N: tp 1, pred 1, gold 2 -> 2/3; Y has no gold: weight 0; weighted = 2/3.
+    // avg_f1 = (11/15 + 2/3) / 2 = 21/30 = 0.7; pooled weighted F1 over all 6 rows differs:
+    //   Y: tp 1, pred 2, gold 2 -> 1/2; N: tp 3, pred 4, gold 4 -> 3/4; (2 * 1/2 + 4 * 3/4) / 6
+    //   = 2/3.
+    String[] gold = {"Yes", "Yes", "No", "No", "No", "No"};
+    String[] predicted = {"Yes", "No", "No", "No", "No", "Yes"};
+    boolean[] correct = new boolean[gold.length];
+    for (int i = 0; i < gold.length; i++) {
+      correct[i] = gold[i].equals(predicted[i]);
+    }
+    Outcomes o = new Outcomes(gold, predicted, correct, List.of("Yes", "No"),
+        new String[] {"up", "up", "up", "up", "down", "down"});
+    assertThat(Metric.AVG_F1.compute(o)).isCloseTo(0.7, within(EPS));
+    assertThat(Metric.WEIGHTED_F1.compute(o)).isCloseTo(2.0 / 3, within(EPS));
+    // a resample with only group down's rows averages over that group alone
+    assertThat(Metric.AVG_F1.compute(o, new int[] {4, 5, 5})).isCloseTo(
+        2.0 * 1 / (1 + 3), within(EPS)); // N: tp 1, pred 1, gold 3 -> 2/4; weighted 1/2
+    // without groups it is the weighted F1
+    Outcomes ungrouped = new Outcomes(gold, predicted, correct, List.of("Yes", "No"));
+    assertThat(Metric.AVG_F1.compute(ungrouped)).isCloseTo(2.0 / 3, within(EPS));
+    assertThatThrownBy(() -> new Outcomes(gold, predicted, correct, List.of(), new String[1]))
+        .hasMessageContaining("groups");
+  }
+
+  @Test
   void aClassAbsentFromGoldAndPredictionsIsLeftOutOfMacroF1() {
     // a: tp 1, pred 1, gold 2 -> 2/3; b: tp 2, pred 3, gold 2 -> 4/5; c: 0/0, left out.
     // Counting c as 0 would give (2/3 + 4/5) / 3 = 0.489 instead of 0.733.

@@ -217,6 +217,80 @@ class AdaptersTest {
     });
   }
 
+  /** One PIXIU conversation line: a human prompt and the answer under {@code role}. */
+  private static String conversation(String id, String prompt, String role, String answer) {
+    return "{\"id\": \"" + id + "\", \"conversations\": [{\"from\": \"human\", \"value\": "
+        + com.fasterxml.jackson.databind.node.TextNode.valueOf(prompt) + "}, {\"from\": \""
+        + role + "\", \"value\": \"" + answer + "\"}]}\n";
+  }
+
+  @Test
+  void pixiuHeadlinesKeepEachHeadlinesQuestionsInOneSplitAndNameTheQuestion() {
+    // conf/sources/public.conf as shipped: 60 headlines, each asked three of the nine questions
+    String[] questions = {
+        "Look for indications that the price of gold is increasing.. Does the news headline "
+            + "suggest a Direction Up for gold? Your response should be Yes or No.",
+        "Look for indications that the price of gold is decreasing.. Does the news headline "
+            + "suggest a Direction Down for gold? Your response should be Yes or No.",
+        "Consider whether the headline mentions the price of gold.. Is there a Price or Not in "
+            + "the gold commodity market indicated in the news headline? Please answer Yes or No."};
+    StringBuilder lines = new StringBuilder();
+    int id = 0;
+    for (int h = 0; h < 60; h++) {
+      for (String q : questions) {
+        lines.append(conversation("headlines" + id++, q + "\nText: gold climbs " + h
+            + " dollars on weak dollar\nAnswer:", "agent", id % 2 == 0 ? "Yes" : "No"));
+      }
+    }
+    write(dir, "pixiu_headlines/valid.jsonl", lines.toString());
+    List<SourceSpec> specs = SourcesFile.load("sources/public.conf", dir.toString(),
+        List.of("pixiu_headlines"), 100_000);
+    List<IngestOutcome> records = records(outcomes(specs.get(0)));
+    assertThat(records).hasSize(180);
+    assertThat(records).extracting(r -> r.attributes.get("question")).containsOnly(
+        "Look for indications that the price of gold is increasing",
+        "Look for indications that the price of gold is decreasing",
+        "Consider whether the headline mentions the price of gold");
+    assertThat(records).extracting(r -> r.label).containsOnly("Yes", "No");
+    Map<String, java.util.Set<String>> splitsPerHeadline = new java.util.TreeMap<>();
+    records.forEach(r -> splitsPerHeadline.computeIfAbsent(r.input, k -> new java.util.TreeSet<>())
+        .add(r.split));
+    assertThat(splitsPerHeadline).hasSize(60).allSatisfy((h, splits) ->
+        assertThat(splits).as(h).hasSize(1));
+    assertThat(splitsPerHeadline.values().stream().flatMap(java.util.Set::stream).distinct())
+        .contains("train", "test");
+  }
+
+  @Test
+  void pixiuFinqaAsksTheQuestionAboutTheReportAndQuarantinesWordAnswers() {
+    String report = "Please answer the given financial question based on the context.\n"
+        + "Context: revenue rose in 2019 . | year | 2019 | 2018 |\n| revenue | 120 | 100 |\n";
+    write(dir, "pixiu_finqa/valid.jsonl", conversation("finqa0", report
+        + "Question: what was the change in revenue?\nAnswer:", "assistant", "20.0")
+        + conversation("finqa1", report + "Question: what was the percent change?\nAnswer:",
+            "assistant", "0.2") + conversation("finqa2", report + "Question: did revenue "
+            + "rise?\nAnswer:", "assistant", "yes"));
+    write(dir, "pixiu_ner/valid.jsonl", conversation("ner0", "Identify the named entities."
+        + "\nText: ACME Corp lends to John Smith .\nAnswer:", "assistant",
+        "ACME Corp, ORG\\nJohn Smith, PER"));
+    List<SourceSpec> specs = SourcesFile.load("sources/public.conf", dir.toString(),
+        List.of("pixiu_finqa", "pixiu_ner"), 100_000);
+    List<IngestOutcome> finqa = outcomes(specs.get(0));
+    assertThat(records(finqa)).hasSize(2).allSatisfy(r -> {
+      assertThat(r.instruction).startsWith("what was the");
+      assertThat(r.input).startsWith("revenue rose in 2019").endsWith("| 100 |");
+      assertThat(r.attributes.get("question")).isEqualTo(r.instruction);
+      assertThat(r.split).isEqualTo(records(finqa).get(0).split);
+    });
+    assertThat(records(finqa)).extracting(r -> r.label).containsExactly("20", "0.2");
+    assertThat(quarantined(finqa)).extracting(q -> q.reason).containsExactly("bad_value");
+    assertThat(records(outcomes(specs.get(1)))).singleElement().satisfies(r -> {
+      assertThat(r.input).isEqualTo("ACME Corp lends to John Smith .");
+      assertThat(r.output).isEqualTo("ACME Corp, ORG\nJohn Smith, PER");
+      assertThat(r.label).isNull();
+    });
+  }
+
   @Test
   void genericMappingIsConfigOnly() {
     write(dir, "ner.jsonl", "{\"uid\": 1, \"doc\": {\"tokens\": [\"ACME\", \"buys\", \"Beta\"], "

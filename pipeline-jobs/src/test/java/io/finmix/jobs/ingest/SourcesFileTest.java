@@ -25,7 +25,8 @@ class SourcesFileTest {
   void theShippedSourceFilesParse() {
     List<SourceSpec> pub = SourcesFile.load("sources/public.conf", dir.toString(), List.of(), 10);
     assertThat(pub).extracting(SourceSpec::name).containsExactly("alpaca_demo", "alpaca_seed",
-        "fiqa_sa", "fpb", "gsm8k", "pixiu_fiqasa", "svamp", "tfns");
+        "fiqa_sa", "fpb", "gsm8k", "pixiu_finqa", "pixiu_fiqasa", "pixiu_headlines",
+        "pixiu_ner", "svamp", "tfns");
     assertThat(pub).allSatisfy(s -> assertThat(s.dataRoot()).isEqualTo(dir.toString()));
     List<SourceSpec> sample = SourcesFile.load("sources/sample.conf", dir.toString(),
         List.of("nwgi", "fpb"), 10);

@@ -14,8 +14,8 @@ class SplitRuleTest {
   void hashSplitsAreStableAndFollowTheFractions() {
     TreeMap<String, Double> fractions = new TreeMap<>(Map.of("train", 0.8, "valid", 0.1,
         "test", 0.1));
-    SplitRule.Hash rule = new SplitRule.Hash(fractions, 11, false);
-    SplitRule.Hash reseeded = new SplitRule.Hash(fractions, 12, false);
+    SplitRule.Hash rule = new SplitRule.Hash(fractions, 11, SplitRule.By.TEXT);
+    SplitRule.Hash reseeded = new SplitRule.Hash(fractions, 12, SplitRule.By.TEXT);
     Map<String, Integer> counts = new HashMap<>();
     int moved = 0;
     for (int i = 0; i < 20_000; i++) {
