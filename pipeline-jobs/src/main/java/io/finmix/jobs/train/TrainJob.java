@@ -507,6 +507,10 @@ public final class TrainJob extends StageCommand {
       m = new Decoder(preset.withVocabSize(vocab), s.lora(), s.seed());
     } else {
       Path dir = Path.of(s.init());
+      if (!Files.isDirectory(dir)) {
+        throw new UserError("train.init: " + dir + " is not a directory (sweep.init = base "
+            + "fine-tunes the run's base: `finmix pretrain` makes it)");
+      }
       try {
         if (Files.exists(dir.resolve("manifest.json"))) {
           Checkpoint ck = Checkpoint.read(dir);
