@@ -76,7 +76,8 @@ class RunJobTest extends SparkTestBase {
     // and mix drew every built-in recipe from the clean rows: the sample corpus has every task
     List<String> recipes = sql("SELECT DISTINCT recipe FROM finmix.corpus.mixtures WHERE run_id "
         + "= 'run-test' ORDER BY 1").stream().map(row -> row.getString(0)).toList();
-    assertThat(recipes).containsExactlyInAnyOrder("finance", "finance+general", "finance+general+math",
+    assertThat(recipes).containsExactlyInAnyOrder("balanced", "finance", "finance+general",
+        "finance+general+math",
         "finance+math", "pretrain", "target-only-fiqa_sa", "target-only-fpb",
         "target-only-headline", "target-only-nwgi", "target-only-numeric_qa",
         "target-only-sentiment", "target-only-tfns");
