@@ -225,8 +225,16 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
         assertThat(ex[ex.length - 1]).isEqualTo(qwen3.eosId());
         Row source = sql("SELECT prompt, answer FROM finmix.corpus.mixtures WHERE run_id = '%s' "
             + "AND recipe = '%s' AND position = %d", RUN, r.getString(3), members.get(m)).get(0);
-        assertThat(qwen3.decode(java.util.Arrays.copyOf(ex, ex.length - 1)))
-            .isEqualTo(source.getString(0) + source.getString(1));
+        String full = source.getString(0) + source.getString(1);
+        String decoded = qwen3.decode(java.util.Arrays.copyOf(ex, ex.length - 1));
+        if (!decoded.equals(full)) {
+          // a FinQA report longer than the sequence lost prompt tokens from its start
+          // (tokenize.overlong = truncate_prompt): the rest is the text's end (the first
+          // characters may be a cut multi-byte token)
+          assertThat(ex.length).as("only a full-length example is truncated")
+              .isGreaterThan(1000);
+          assertThat(full).endsWith(decoded.substring(Math.min(8, decoded.length())));
+        }
       }
     }
     // packing efficiency of the built-in recipes with 1024-token sequences
@@ -374,14 +382,23 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
         + "WHERE c.run_id = '%s' AND c.action = 'removed' AND c.source IN ('pixiu_headlines', "
         + "'pixiu_finqa') AND r.attributes['question'] <> k.attributes['question']", RUN))
         .isZero();
-    // ... so every distinct question about a headline or a report is still asked after dedup
-    for (String source : List.of("pixiu_headlines", "pixiu_finqa")) {
-      assertThat(count("SELECT count(DISTINCT input, attributes['question']) FROM "
-          + "finmix.corpus.deduped WHERE run_id = '%s' AND source = '" + source + "'", RUN))
-          .as(source).isEqualTo(count("SELECT count(DISTINCT input, attributes['question']) "
-              + "FROM finmix.corpus.records WHERE run_id = '%s' AND source = '" + source + "'",
-              RUN));
-    }
+    // ... so every distinct question about a FinQA report is still asked after dedup (a
+    // headline's question can go as a near duplicate of the same question about a near-identical
+    // headline: "gold to trade higher today" / "gold may trade higher today")
+    assertThat(count("SELECT count(DISTINCT input, attributes['question']) FROM "
+        + "finmix.corpus.deduped WHERE run_id = '%s' AND source = 'pixiu_finqa'", RUN))
+        .isEqualTo(count("SELECT count(DISTINCT input, attributes['question']) FROM "
+            + "finmix.corpus.records WHERE run_id = '%s' AND source = 'pixiu_finqa'", RUN));
+    // and every headline is still asked every one of its question types but for those lost
+    // to another headline's same question
+    assertThat(count("SELECT count(*) FROM (SELECT input, attributes['question'] FROM "
+        + "finmix.corpus.records WHERE run_id = '%s' AND source = 'pixiu_headlines' EXCEPT "
+        + "SELECT input, attributes['question'] FROM finmix.corpus.deduped WHERE run_id = '%s' "
+        + "AND source = 'pixiu_headlines' EXCEPT SELECT r.input, r.attributes['question'] FROM "
+        + "finmix.corpus.duplicate_clusters c JOIN finmix.corpus.records r ON r.record_id = "
+        + "c.record_id AND r.run_id = c.run_id JOIN finmix.corpus.records k ON k.record_id = "
+        + "c.kept_record_id AND k.run_id = c.run_id WHERE c.run_id = '%s' AND c.reason = "
+        + "'near_duplicate' AND r.input <> k.input)", RUN, RUN, RUN)).isZero();
     // FinQA's 7 duplicate prompts are exact duplicates, as SOURCE.md counts them
     assertThat(removed("pixiu_finqa", "%", "exact_duplicate")).isEqualTo(7);
   }
