@@ -179,8 +179,13 @@ class DagClusterIT {
     ThriftServerFixture.start(warehouse, thriftPort);
     List<List<String>> board = ThriftServerFixture.query(thriftPort, "SELECT model, recipe, "
         + "seeds, benchmark, mode, test_value, test_ci_low, test_ci_high, test_n FROM "
-        + "finmix.eval.leaderboard WHERE run_id = '" + RUN + "'");
+        + "finmix.eval.leaderboard WHERE run_id = '" + RUN + "' AND recipe NOT LIKE "
+        + "'baseline-%'");
     assertThat(board).isNotEmpty();
+    // beside them, the majority and random baselines every benchmark group shows
+    assertThat(ThriftServerFixture.query(thriftPort, "SELECT DISTINCT recipe FROM "
+        + "finmix.eval.leaderboard WHERE run_id = '" + RUN + "' AND recipe LIKE 'baseline-%'"))
+        .extracting(r -> r.get(0)).contains("baseline-majority", "baseline-random");
     assertThat(board).extracting(r -> r.get(0)).containsOnly("tiny");
     assertThat(board).extracting(r -> r.get(1)).containsOnlyElementsOf(RECIPES)
         .containsAll(RECIPES);
