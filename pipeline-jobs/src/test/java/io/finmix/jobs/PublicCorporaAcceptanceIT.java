@@ -392,7 +392,8 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
         .isEqualTo(count("SELECT count(DISTINCT input, attributes['question']) FROM "
             + "finmix.corpus.records WHERE run_id = '%s' AND source = 'pixiu_finqa'", RUN));
     // and every headline is still asked every one of its question types but for those lost
-    // to another headline's same question, or to a label conflict (one headline, two answers)
+    // to another headline's same question (near, or the same headline in other case), or to a
+    // label conflict (one headline, two answers)
     assertThat(count("SELECT count(*) FROM (SELECT input, attributes['question'] FROM "
         + "finmix.corpus.records WHERE run_id = '%s' AND source = 'pixiu_headlines' EXCEPT "
         + "SELECT input, attributes['question'] FROM finmix.corpus.deduped WHERE run_id = '%s' "
@@ -400,8 +401,9 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
         + "finmix.corpus.duplicate_clusters c JOIN finmix.corpus.records r ON r.record_id = "
         + "c.record_id AND r.run_id = c.run_id LEFT JOIN finmix.corpus.records k ON "
         + "k.record_id = c.kept_record_id AND k.run_id = c.run_id WHERE c.run_id = '%s' AND "
-        + "c.action = 'removed' AND (c.reason = 'label_conflict' OR (c.reason = "
-        + "'near_duplicate' AND r.input <> k.input)))", RUN, RUN, RUN)).isZero();
+        + "c.action = 'removed' AND (c.reason = 'label_conflict' OR (c.reason IN "
+        + "('near_duplicate', 'exact_duplicate') AND r.input <> k.input)))", RUN, RUN, RUN))
+        .isZero();
     // FinQA's 7 duplicate prompts are exact duplicates, as SOURCE.md counts them
     assertThat(removed("pixiu_finqa", "%", "exact_duplicate")).isEqualTo(7);
   }
