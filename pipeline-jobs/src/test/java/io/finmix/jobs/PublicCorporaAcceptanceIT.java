@@ -87,17 +87,22 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
     assertThat(survivorsPerIdenticalGroup("alpaca_demo", "concat(instruction, '|', input, '|', "
         + "output)")).hasSize(13).containsOnly(1L);
     assertThat(removed("alpaca_demo", "%", "exact_duplicate")).isEqualTo(14);
-    // PIXIU FiQA: 20 extra identical records in valid and 20 in test; 210 in train, where
-    // another 10 differ only in case, punctuation or a link.
-    assertThat(removed("pixiu_fiqasa", "valid", "exact_duplicate")).isEqualTo(20);
-    assertThat(removed("pixiu_fiqasa", "test", "exact_duplicate")).isEqualTo(20);
-    assertThat(removed("pixiu_fiqasa", "train", "exact_duplicate")).isEqualTo(220);
-    assertThat(survivorsPerIdenticalGroup("pixiu_fiqasa", "concat(split, '|', instruction, '|', "
-        + "input, '|', output)")).allMatch(n -> n <= 1);
-    // ... 50 prompts in train with two answers ...
+    // PIXIU FiQA: its ten templates of one text are one text (finmix's sentiment template
+    // replaces the instruction, so sentiment compares by input: dedup.text_by_task). Each of
+    // the 233 test texts (SOURCE.md) is held by exactly one test row (PIXIU's, or the raw FiQA
+    // file's, the higher-priority source, where both have it); no split keeps a text twice.
+    assertThat(sql("WITH t AS (SELECT DISTINCT input FROM finmix.corpus.records WHERE run_id = "
+        + "'%s' AND source = 'pixiu_fiqasa' AND split = 'test') SELECT count(d.record_id) FROM t "
+        + "LEFT JOIN finmix.corpus.deduped d ON d.run_id = '%s' AND d.split = 'test' AND d.input "
+        + "= t.input GROUP BY t.input", RUN, RUN).stream().map(x -> x.getLong(0)))
+        .hasSize(233).containsOnly(1L);
+    assertThat(survivorsPerIdenticalGroup("pixiu_fiqasa", "concat(split, '|', input)"))
+        .allMatch(n -> n <= 1);
+    // ... 5 texts in train with two answers (SOURCE.md's 50 prompts); one of them is a valid
+    // and test text too, so its training rows go as eval duplicates: 4 conflicts ...
     assertThat(count("SELECT count(DISTINCT cluster_id) FROM finmix.corpus.duplicate_clusters "
         + "WHERE run_id = '%s' AND source = 'pixiu_fiqasa' AND reason = 'label_conflict'", RUN))
-        .isEqualTo(50);
+        .isEqualTo(4);
     // ... and the train-test leaks (16 texts): no training row keeps a test row's text.
     assertThat(count("SELECT count(DISTINCT input) FROM finmix.corpus.records WHERE run_id = '%s' "
         + "AND source = 'pixiu_fiqasa' AND split = 'train' AND input IN (SELECT input FROM "
@@ -115,10 +120,12 @@ class PublicCorporaAcceptanceIT extends SparkTestBase {
 
   @Test
   void decontaminationRemovesTrainingRowsThatRepeatAnEvalRow() {
-    // FiQA headlines reappear, under PIXIU's templates, in PIXIU's training split.
-    assertThat(count("SELECT count(DISTINCT record_id) FROM finmix.corpus.contamination WHERE "
-        + "run_id = '%s' AND benchmark = 'fiqa_sa' AND source = 'pixiu_fiqasa'", RUN))
-        .isGreaterThan(100);
+    // FiQA headlines reappear, under PIXIU's templates, in PIXIU's training split: compared
+    // by input, dedup already takes them as eval duplicates of the FiQA file's eval rows.
+    assertThat(count("SELECT count(DISTINCT d.record_id) FROM finmix.corpus.duplicate_clusters d "
+        + "JOIN finmix.corpus.records k ON k.record_id = d.kept_record_id AND k.run_id = d.run_id "
+        + "WHERE d.run_id = '%s' AND d.source = 'pixiu_fiqasa' AND d.split = 'train' AND "
+        + "d.reason = 'eval_duplicate' AND k.source = 'fiqa_sa'", RUN)).isGreaterThan(100);
     assertThat(count("SELECT count(*) FROM finmix.corpus.clean c JOIN "
         + "finmix.corpus.contamination m ON m.record_id = c.record_id AND m.run_id = c.run_id "
         + "WHERE c.run_id = '%s'", RUN)).isZero();

@@ -33,7 +33,20 @@ public final class RecordFixtures {
   public RecordFixtures add(String id, String source, String split, String instruction,
       String input, String output, String label, int priority,
       java.util.Map<String, String> attributes) {
-    rows.add(RowFactory.create(id, source, "task", "finance", split, instruction, input, output,
+    return add(id, source, "task", split, instruction, input, output, label, priority,
+        attributes);
+  }
+
+  /** Adds a labelled record of a task, with its own instruction. */
+  public RecordFixtures add(String id, String source, String task, String split,
+      String instruction, String input, String label) {
+    return add(id, source, task, split, instruction, input, label, label, 0, java.util.Map.of());
+  }
+
+  private RecordFixtures add(String id, String source, String task, String split,
+      String instruction, String input, String output, String label, int priority,
+      java.util.Map<String, String> attributes) {
+    rows.add(RowFactory.create(id, source, task, "finance", split, instruction, input, output,
         label == null ? null : JavaConverters.asScalaBuffer(List.of("negative", "neutral",
             "positive", label)).toSeq(), label, attributes.isEmpty() ? Map$.MODULE$.empty()
             : JavaConverters.mapAsScalaMap(new java.util.TreeMap<>(attributes)), "test",

@@ -25,8 +25,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Finds training rows that overlap benchmark eval rows. Three kinds of match, all by joins in
- * which the eval side is the small one (Spark broadcasts it when it fits):
+ * Finds training rows that overlap benchmark eval rows. Three kinds of match, all by shuffled
+ * hash joins in which the eval side is the hashed one:
  *
  * <ul>
  *   <li>{@code ngram}: token n-grams of the normalised eval text (n = {@code ngram}, or the
@@ -125,7 +125,9 @@ public final class Contamination {
           }
           return out.iterator();
         }, Encoders.row(TRAIN_GRAMS));
-    return trainGrams.join(evalGrams, seq("ngram", "gram"))
+    // Shuffled hash joins, the eval side hashed: a training side whose table is small on disk
+    // can still flatMap into millions of n-grams, too many to broadcast.
+    return trainGrams.join(evalGrams.hint("shuffle_hash"), seq("ngram", "gram"))
         .groupBy("record_id", "source", "benchmark", "eval_record_id", "eval_split", "ngram",
             "eval_ngrams", "min_fraction", "min_matches")
         .agg(count(lit(1)).cast("int").as("matched_ngrams"))
@@ -148,7 +150,8 @@ public final class Contamination {
         col("shingles").as("e_sh"), col("bucket").as("e_bucket"));
     Dataset<Row> t = trainShort.select(col("id").as("record_id"), col("text_key").as("t_key"),
         col("shingles").as("t_sh"), col("bucket").as("t_bucket"));
-    Dataset<Row> pairs = t.join(e, col("t_bucket").equalTo(col("e_bucket")))
+    Dataset<Row> pairs = t.join(e.hint("shuffle_hash"),
+            col("t_bucket").equalTo(col("e_bucket")))
         .select("record_id", "eval_record_id", "t_key", "e_key", "t_sh", "e_sh")
         .dropDuplicates("record_id", "eval_record_id");
     // The share of the eval text's k-grams found in the input (containment, not Jaccard: the

@@ -118,8 +118,10 @@ public final class DedupJob extends StageCommand {
       report.put("stage", "dedup");
       report.put("run_id", runId);
       report.put("seconds", (System.nanoTime() - started) / 1e9);
+      Map<String, String> byTask = new TreeMap<>();
+      settings.promptTextByTask().forEach((t, p) -> byTask.put(t, p ? "prompt" : "input"));
       report.put("settings", Map.of("text", settings.promptText() ? "prompt" : "input",
-          "label_conflicts", settings.dropAllConflicts() ? "drop_all" : "majority",
+          "text_by_task", byTask, "label_conflicts", settings.dropAllConflicts() ? "drop_all" : "majority",
           "near", settings.nearEnabled(), "shingle", settings.shingle(),
           "num_perm", settings.numPerm(), "bands", settings.bands(), "rows", settings.rows(),
           "threshold", settings.threshold()));

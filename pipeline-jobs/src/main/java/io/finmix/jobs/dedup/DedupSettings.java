@@ -1,16 +1,20 @@
 package io.finmix.jobs.dedup;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.TextNormalizer;
 import io.finmix.jobs.core.UserError;
 import java.io.Serializable;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** The {@code dedup} section of finmix.conf, checked. */
 public record DedupSettings(
     TextNormalizer normalizer,
     boolean promptText,
+    Map<String, Boolean> promptTextByTask,
     List<String> keepApart,
     List<String> splitRank,
     boolean dropAllConflicts,
@@ -33,6 +37,15 @@ public record DedupSettings(
     String text = c.getString("dedup.text");
     if (!text.equals("prompt") && !text.equals("input")) {
       throw bad(config, "dedup.text", "expected prompt or input, got '" + text + "'");
+    }
+    Map<String, Boolean> byTask = new TreeMap<>();
+    for (Map.Entry<String, ConfigValue> e : c.getConfig("dedup.text_by_task").root().entrySet()) {
+      Object v = e.getValue().unwrapped();
+      if (!"prompt".equals(v) && !"input".equals(v)) {
+        throw bad(config, "dedup.text_by_task." + e.getKey(), "expected prompt or input, got '"
+            + v + "'");
+      }
+      byTask.put(e.getKey(), "prompt".equals(v));
     }
     String conflicts = c.getString("dedup.label_conflicts");
     if (!conflicts.equals("majority") && !conflicts.equals("drop_all")) {
@@ -66,7 +79,8 @@ public record DedupSettings(
       throw bad(config, "dedup.near.shingle", "must be at least 1");
     }
     List<String> keepApart = c.getStringList("dedup.keep_apart");
-    return new DedupSettings(TextNormalizer.of(c), text.equals("prompt"), List.copyOf(keepApart),
+    return new DedupSettings(TextNormalizer.of(c), text.equals("prompt"), Map.copyOf(byTask),
+        List.copyOf(keepApart),
         List.copyOf(rank),
         conflicts.equals("drop_all"), c.getBoolean("dedup.near.enabled"), shingle, numPerm,
         threshold, bands, rows, c.getLong("dedup.near.seed"), c.getBoolean("dedup.near.verify"),
@@ -79,9 +93,12 @@ public record DedupSettings(
     return splitRank.size() - 1 - splitRank.indexOf(split);
   }
 
-  /** The text a record is compared by: normalised prompt (instruction + input) or input. */
-  public String text(String instruction, String input) {
-    String raw = promptText
+  /**
+   * The text a record of {@code task} is compared by: normalised prompt (instruction + input)
+   * or input, as {@code dedup.text_by_task} or else {@code dedup.text} says.
+   */
+  public String text(String task, String instruction, String input) {
+    String raw = promptTextByTask.getOrDefault(task == null ? "" : task, promptText)
         ? (instruction == null ? "" : instruction) + "\n" + input
         : (input.isEmpty() && instruction != null ? instruction : input);
     return normalizer.normalize(raw);

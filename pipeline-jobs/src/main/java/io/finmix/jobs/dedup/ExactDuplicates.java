@@ -21,7 +21,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF1;
-import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.api.java.UDF3;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
@@ -43,7 +43,8 @@ public final class ExactDuplicates {
    * things and are never duplicates; empty when none is configured) and {@code split_rank}.
    */
   public static Dataset<Row> withText(Dataset<Row> records, DedupSettings s) {
-    UserDefinedFunction text = udf((UDF2<String, String, String>) s::text, DataTypes.StringType);
+    UserDefinedFunction text = udf((UDF3<String, String, String, String>) s::text,
+        DataTypes.StringType);
     UserDefinedFunction rank = udf((UDF1<String, Integer>) s::rankOf, DataTypes.IntegerType);
     Column apart = lit("");
     if (!s.keepApart().isEmpty()) {
@@ -51,7 +52,8 @@ public final class ExactDuplicates {
       apart = concat_ws("\u0001", s.keepApart().stream().map(k ->
           coalesce(element_at(col("attributes"), k), lit("\u0002"))).toArray(Column[]::new));
     }
-    return records.withColumn("dedup_text", text.apply(col("instruction"), col("input")))
+    return records.withColumn("dedup_text", text.apply(col("task"), col("instruction"),
+            col("input")))
         .withColumn("dedup_apart", apart)
         .withColumn("split_rank", rank.apply(col("split")));
   }

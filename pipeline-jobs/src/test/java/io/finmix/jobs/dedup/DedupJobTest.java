@@ -83,6 +83,17 @@ class DedupJobTest extends SparkTestBase {
             "No", "No", 0, Map.of("question", "decreasing"))
         .add("h3", "headlines", "train", HEADLINE_Q.formatted("increasing", "Up"), HEADLINE,
             "No", "No", 0, Map.of("question", "increasing"))
+        // one text under two of PIXIU's sentiment phrasings: finmix's sentiment template
+        // replaces the instruction, so they compare by input (dedup.text_by_task) and p2 goes;
+        // the same pair in a task that shows its instruction (q) is two prompts
+        .add("p1", "pixiu", "sentiment", "train", PIXIU_A, "Margins widened again at Kestrel",
+            "positive")
+        .add("p2", "pixiu", "sentiment", "train", PIXIU_B, "Margins widened again at Kestrel",
+            "positive")
+        .add("q1", "pixiu", "task", "train", PIXIU_A, "Margins widened again at Kestrel",
+            "positive")
+        .add("q2", "pixiu", "task", "train", PIXIU_B, "Margins widened again at Kestrel",
+            "positive")
         .writeRecords(SPARK);
     CliRunner r = CliRunner.run(new DedupJob(), "--warehouse", WAREHOUSE, "--run-id", RUN,
         "--set", "dedup.near.representative_threshold=0.7", "--set", "dedup.near.threshold=0.7");
@@ -106,6 +117,11 @@ class DedupJobTest extends SparkTestBase {
     }
     return String.join(" ", w);
   }
+
+  private static final String PIXIU_A = "What is the sentiment of the following financial "
+      + "headline: Positive, Negative, or Neutral?";
+  private static final String PIXIU_B = "Classify this headline's tone as Positive, Negative "
+      + "or Neutral.";
 
   private static final String HEADLINE_Q = "Look for indications that the price of gold is "
       + "%s.. Does the news headline suggest a Direction %s for gold? Your response should be "
@@ -140,7 +156,7 @@ class DedupJobTest extends SparkTestBase {
       survivors.add(r.getString(0));
     }
     assertThat(survivors).containsExactly("a2", "c1", "ch0", "ch2", "e1", "h1", "h2", "m1", "n0",
-        "n6", "r1", "s1", "s2", "u1");
+        "n6", "p1", "q1", "q2", "r1", "s1", "s2", "u1");
   }
 
   @Test
@@ -150,6 +166,17 @@ class DedupJobTest extends SparkTestBase {
     assertThat(jaccard(HEADLINE_Q.formatted("increasing", "Up") + "\n" + HEADLINE,
         HEADLINE_Q.formatted("decreasing", "Down") + "\n" + HEADLINE)).isGreaterThan(0.7);
     assertThat(fate()).containsEntry("h3", "exact_duplicate:h1").doesNotContainKey("h2");
+  }
+
+  @Test
+  void sentimentRecordsCompareByTheirTextNotTheirOwnInstruction() {
+    assertThat(fate()).containsEntry("p2", "exact_duplicate:p1").doesNotContainKey("q2");
+    DedupSettings s = DedupSettings.of(config());
+    assertThat(s.text("sentiment", PIXIU_A, "Margins widened"))
+        .isEqualTo(s.text("sentiment", PIXIU_B, "Margins widened"))
+        .isEqualTo(s.text("sentiment", null, "margins widened!"));
+    assertThat(s.text("headline", PIXIU_A, "Margins widened"))
+        .isNotEqualTo(s.text("headline", PIXIU_B, "Margins widened"));
   }
 
   @Test
