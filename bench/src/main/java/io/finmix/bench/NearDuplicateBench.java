@@ -7,7 +7,7 @@ import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.SparkSessions;
 import io.finmix.jobs.dedup.DedupSettings;
 import io.finmix.jobs.dedup.NearDuplicates;
-import io.finmix.jobs.dedup.Shingles;
+import io.finmix.jobs.text.Shingles;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.HashMap;

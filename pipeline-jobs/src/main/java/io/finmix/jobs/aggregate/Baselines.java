@@ -3,9 +3,9 @@ package io.finmix.jobs.aggregate;
 import static org.apache.spark.sql.functions.col;
 
 import io.finmix.jobs.core.TableWriter;
-import io.finmix.jobs.eval.AnswerParser;
-import io.finmix.jobs.eval.Benchmarks.Benchmark;
-import io.finmix.jobs.eval.Benchmarks.Kind;
+import io.finmix.jobs.task.AnswerParser;
+import io.finmix.jobs.task.Benchmarks.Benchmark;
+import io.finmix.jobs.task.Benchmarks.Kind;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

@@ -1,10 +1,10 @@
 package io.finmix.jobs.aggregate;
 
-import io.finmix.jobs.eval.Benchmarks.Benchmark;
 import io.finmix.jobs.eval.Bootstrap;
-import io.finmix.jobs.eval.Metric;
-import io.finmix.jobs.eval.Outcomes;
 import io.finmix.jobs.eval.Significance;
+import io.finmix.jobs.task.Benchmarks.Benchmark;
+import io.finmix.jobs.task.Metric;
+import io.finmix.jobs.task.Outcomes;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

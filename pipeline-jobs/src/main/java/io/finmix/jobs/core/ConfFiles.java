@@ -56,6 +56,32 @@ public final class ConfFiles {
     }
   }
 
+  /** Turns one entry of a conf file into a value. */
+  @FunctionalInterface
+  public interface EntryParser<T> {
+    T parse(String name, Config config, String where);
+  }
+
+  /**
+   * Every entry of {@code block} ({@link ConfFile#entries}), its keys checked against {@code
+   * known}, over the file's defaults, parsed; a malformed file is a user error naming it.
+   */
+  public static <T> java.util.List<T> parseEntries(ConfFile file, String block, String kind,
+      String expected, java.util.Set<String> known, EntryParser<T> parser) {
+    try {
+      Config defaults = file.defaults(known);
+      java.util.List<T> out = new java.util.ArrayList<>();
+      for (Entry e : file.entries(block, kind, expected)) {
+        checkKeys(e.config().root().keySet(), known, e.where());
+        out.add(parser.parse(e.name(), e.config().withFallback(defaults), e.where()));
+      }
+      return out;
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new UserError("invalid " + block + " file " + file.description() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
   /** One named entry of a block, with its description for messages. */
   public record Entry(String name, Config config, String where) {}
 

@@ -10,9 +10,9 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.when;
 
-import io.finmix.jobs.dedup.MinHasher;
-import io.finmix.jobs.dedup.Shingles;
-import io.finmix.jobs.eval.Benchmarks;
+import io.finmix.jobs.task.Benchmarks;
+import io.finmix.jobs.text.MinHasher;
+import io.finmix.jobs.text.Shingles;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;

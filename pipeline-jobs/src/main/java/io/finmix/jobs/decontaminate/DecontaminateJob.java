@@ -9,7 +9,7 @@ import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
-import io.finmix.jobs.eval.Benchmarks;
+import io.finmix.jobs.task.Benchmarks;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.HashSet;

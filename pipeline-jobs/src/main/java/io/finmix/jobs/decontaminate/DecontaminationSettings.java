@@ -2,9 +2,9 @@ package io.finmix.jobs.decontaminate;
 
 import com.typesafe.config.Config;
 import io.finmix.jobs.core.FinmixConfig;
-import io.finmix.jobs.core.TextNormalizer;
 import io.finmix.jobs.core.UserError;
-import io.finmix.jobs.dedup.MinHasher;
+import io.finmix.jobs.text.MinHasher;
+import io.finmix.jobs.text.TextNormalizer;
 import java.io.Serializable;
 
 /** The {@code decontaminate} section of finmix.conf, checked. */

@@ -1,5 +1,6 @@
 package io.finmix.jobs.dedup;
 
+import io.finmix.jobs.text.Shingles;
 import java.util.Arrays;
 
 /**

@@ -10,7 +10,9 @@ import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import io.finmix.jobs.core.TextNormalizer;
+import io.finmix.jobs.text.MinHasher;
+import io.finmix.jobs.text.Shingles;
+import io.finmix.jobs.text.TextNormalizer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.finmix.jobs.eval;
 
+import io.finmix.jobs.task.Metric;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.ToDoubleFunction;

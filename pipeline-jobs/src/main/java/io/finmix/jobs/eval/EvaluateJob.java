@@ -19,9 +19,11 @@ import io.finmix.jobs.core.JavaBytes;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
-import io.finmix.jobs.eval.Benchmarks.Benchmark;
-import io.finmix.jobs.mix.PromptTemplates;
-import io.finmix.jobs.tokenize.TokenizeJob;
+import io.finmix.jobs.task.Benchmarks.Benchmark;
+import io.finmix.jobs.task.Benchmarks;
+import io.finmix.jobs.task.PromptTemplates;
+import io.finmix.jobs.tokens.ExampleEncoders;
+import io.finmix.jobs.train.RunStatus;
 import io.finmix.model.io.Checkpoint;
 import io.finmix.model.tokenizer.ExampleEncoder;
 import java.io.PrintStream;
@@ -138,9 +140,9 @@ public final class EvaluateJob extends StageCommand {
     Dataset<Row> clean = TableWriter.runRows(spark, "corpus.clean", runId);
     List<Benchmark> benchmarks = benchmarksOfRun(clean, config, c);
 
-    ExampleEncoder.Spec spec = TokenizeJob.encoderSpec(config,
+    ExampleEncoder.Spec spec = ExampleEncoders.spec(config,
         config.config().getString("tokenize.tokenizer"));
-    ExampleEncoder encoder = TokenizeJob.loadEncoder(spec, "tokenize.tokenizer");
+    ExampleEncoder encoder = ExampleEncoders.load(spec, "tokenize.tokenizer");
     for (RunToScore r : runs) {
       if (!r.tokenizerId().equals(encoder.id())) {
         throw new UserError("training run '" + r.trainRun() + "' was trained with tokenizer "
@@ -251,7 +253,7 @@ public final class EvaluateJob extends StageCommand {
       if (!named.isEmpty() && !named.contains(name)) {
         continue;
       }
-      if (!r.getString(1).equals("finished")) {
+      if (!RunStatus.FINISHED.is(r.getString(1))) {
         if (!named.isEmpty()) {
           throw new UserError("training run '" + name + "' is " + r.getString(1)
               + ", not finished: finish it (finmix train --resume) before evaluating it");

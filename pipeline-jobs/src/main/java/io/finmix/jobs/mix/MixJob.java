@@ -10,7 +10,8 @@ import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
-import io.finmix.jobs.tokenize.TokenizeJob;
+import io.finmix.jobs.task.PromptTemplates;
+import io.finmix.jobs.tokens.ExampleEncoders;
 import io.finmix.model.tokenizer.ExampleEncoder;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -93,8 +94,8 @@ public final class MixJob extends StageCommand {
     String runId = config.runId();
     String counter = config.config().getString("mix.tokenizer").isEmpty()
         ? config.config().getString("tokenize.tokenizer") : config.config().getString("mix.tokenizer");
-    ExampleEncoder.Spec encoder = TokenizeJob.encoderSpec(config, counter);
-    TokenizeJob.loadEncoder(encoder, "mix.tokenizer / tokenize.tokenizer"
+    ExampleEncoder.Spec encoder = ExampleEncoders.spec(config, counter);
+    ExampleEncoders.load(encoder, "mix.tokenizer / tokenize.tokenizer"
         + (encoder.chat() ? " / tokenize.chat_template" : ""));
     String recipesFile = config.config().getString("mix.recipes");
     List<Recipe> recipes = Recipe.select(Recipe.load(recipesFile),

@@ -12,7 +12,8 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import io.finmix.jobs.core.Indexed;
-import io.finmix.jobs.tokenize.TokenizeJob;
+import io.finmix.jobs.task.PromptTemplates;
+import io.finmix.jobs.tokens.ExampleEncoders;
 import io.finmix.model.tokenizer.ExampleEncoder;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,7 +112,7 @@ public final class Mixer {
           PromptTemplates.Template own = byComponent[r.getInt(0)];
           PromptTemplates.Rendered p = own == null ? templates.render(r.getString(1), seed, fields)
               : templates.render(own, r.getString(1), seed, fields);
-          int tokens = TokenizeJob.encode(encoder, p.prompt(), p.answer(),
+          int tokens = ExampleEncoders.encode(encoder, p.prompt(), p.answer(),
               () -> "recipe '" + recipe.name() + "', record " + r.getString(1)).length();
           return RowFactory.create(r.getInt(0), r.getString(1), r.getString(2),
               r.getString(3), r.getString(4), r.getString(5), p.variant(), p.prompt(),

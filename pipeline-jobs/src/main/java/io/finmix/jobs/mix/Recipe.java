@@ -56,22 +56,12 @@ public record Recipe(String name, String description, Unit unit, Double total, l
   /** Loads the recipes file (a path, or a name under conf/), in name order. */
   public static List<Recipe> load(String nameOrPath) {
     ConfFiles.ConfFile file = ConfFiles.find(nameOrPath);
-    try {
-      Config defaults = file.defaults(RECIPE_KEYS);
-      List<Recipe> out = new ArrayList<>();
-      for (ConfFiles.Entry e : file.entries("recipes", "recipe",
-          "recipes { name { components = [...] } }")) {
-        ConfFiles.checkKeys(e.config().root().keySet(), RECIPE_KEYS, e.where());
-        out.add(parse(e.name(), e.config().withFallback(defaults), e.where()));
-      }
-      if (out.isEmpty()) {
-        throw new UserError(file.description() + ": no recipes declared");
-      }
-      return out;
-    } catch (ConfigException e) {
-      throw new UserError("invalid recipes file " + file.description() + ": " + e.getMessage(),
-          e);
+    List<Recipe> out = ConfFiles.parseEntries(file, "recipes", "recipe",
+        "recipes { name { components = [...] } }", RECIPE_KEYS, Recipe::parse);
+    if (out.isEmpty()) {
+      throw new UserError(file.description() + ": no recipes declared");
     }
+    return out;
   }
 
   /** The named recipes of {@code all}, or all when {@code only} is empty. */

@@ -179,7 +179,7 @@ public final class RunJob extends StageCommand {
       }
       Sweep.Result r = sweep.run(points, s);
       last = r;
-      String what = s == Sweep.Stage.AGGREGATE ? r.aggregate() : summary(r, s);
+      String what = s == Sweep.Stage.AGGREGATE ? r.aggregate().toString() : summary(r, s);
       done.add(new Done(name, what, (System.nanoTime() - t0) / 1e9));
       LOG.info("run {}: stage {}/{} {}: {}", runId, n, STAGES.size(), name, what);
       if (r.failed()) {
@@ -218,7 +218,7 @@ public final class RunJob extends StageCommand {
   }
 
   private static String summary(Sweep.Result r, Sweep.Stage s) {
-    Map<String, Integer> counts = new LinkedHashMap<>();
+    Map<Sweep.Step, Integer> counts = new LinkedHashMap<>();
     for (Sweep.Outcome o : r.runs()) {
       counts.merge(s == Sweep.Stage.TRAIN ? o.train() : o.evaluate(), 1, Integer::sum);
     }

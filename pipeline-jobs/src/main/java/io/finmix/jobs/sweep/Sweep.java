@@ -8,6 +8,7 @@ import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.eval.EvaluateJob;
 import io.finmix.jobs.sweep.SweepGrid.Point;
 import io.finmix.jobs.train.PretrainJob;
+import io.finmix.jobs.train.RunStatus;
 import io.finmix.jobs.train.TrainJob;
 import io.finmix.model.io.Checkpoint;
 import java.io.IOException;
@@ -62,21 +63,46 @@ public final class Sweep {
     }
   }
 
+  /** What became of one step (train, evaluate, aggregate) of a run in this sweep. */
+  public enum Step {
+    NOT_ASKED("not asked"),
+    STOPPED("stopped"),
+    SKIPPED("skipped"),
+    TRAINED("trained"),
+    RESUMED("resumed"),
+    NOT_TRAINED("not trained"),
+    EVALUATED("evaluated"),
+    UNCHANGED("skipped (unchanged)"),
+    DONE("done"),
+    FAILED("failed");
+
+    private final String label;
+
+    Step(String label) {
+      this.label = label;
+    }
+
+    @Override
+    public String toString() {
+      return label;
+    }
+  }
+
   /** How one run of the grid went in this sweep. */
-  public record Outcome(String trainRun, String train, String evaluate, int attempts,
+  public record Outcome(String trainRun, Step train, Step evaluate, int attempts,
       double seconds, String message) {
 
     boolean failed() {
-      return train.equals("failed") || evaluate.equals("failed");
+      return train == Step.FAILED || evaluate == Step.FAILED;
     }
   }
 
   /** What the sweep did. */
-  public record Result(List<Outcome> runs, String aggregate, boolean stopped, double seconds,
+  public record Result(List<Outcome> runs, Step aggregate, boolean stopped, double seconds,
       AggregateJob.Result aggregated) {
 
     public boolean failed() {
-      return runs.stream().anyMatch(Outcome::failed) || aggregate.equals("failed");
+      return runs.stream().anyMatch(Outcome::failed) || aggregate == Step.FAILED;
     }
 
     public void print(PrintStream out) {
@@ -164,7 +190,7 @@ public final class Sweep {
       for (Point p : points) {
         futures.add(pool.submit(() -> {
           if (stopRequested()) {
-            return new Outcome(p.trainRun(), "stopped", "stopped", 0, 0, null);
+            return new Outcome(p.trainRun(), Step.STOPPED, Step.STOPPED, 0, 0, null);
           }
           int n = begun.incrementAndGet();
           LOG.info("sweep {}: run {}/{} {}", config.runId(), n, points.size(), p.trainRun());
@@ -176,7 +202,7 @@ public final class Sweep {
         try {
           Outcome o = f.get();
           outcomes.add(o);
-          stopped |= o.train().equals("stopped");
+          stopped |= o.train() == Step.STOPPED;
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new IllegalStateException("sweep interrupted", e);
@@ -186,7 +212,7 @@ public final class Sweep {
         }
       }
     }
-    String aggregate = "not asked";
+    Step aggregate = Step.NOT_ASKED;
     AggregateJob.Result aggregated = null;
     if (stage.aggregates() && !stopped) {
       try {
@@ -194,19 +220,19 @@ public final class Sweep {
             "train.runs"), StageState.config(config, "aggregate", "evaluate.benchmarks"),
             StageState.confFiles(config, "evaluate.benchmarks", "aggregate.reference_scores"));
         if (unchanged("aggregate", inputs, this::aggregateOutputs)) {
-          aggregate = "skipped (unchanged)";
+          aggregate = Step.UNCHANGED;
         } else {
           aggregated = AggregateJob.aggregate(spark, config);
           StageState.write(config, hadoop, "aggregate", new StageState.State(inputs,
               aggregateOutputs()));
-          aggregate = "done";
+          aggregate = Step.DONE;
         }
       } catch (UserError e) {
         LOG.error("sweep {}: aggregate failed: {}", config.runId(), e.getMessage());
-        aggregate = "failed: " + e.getMessage();
+        aggregate = Step.FAILED;
       }
     }
-    return new Result(outcomes, aggregate.startsWith("failed") ? "failed" : aggregate, stopped,
+    return new Result(outcomes, aggregate, stopped,
         (System.nanoTime() - started) / 1e9, aggregated);
   }
 
@@ -225,7 +251,7 @@ public final class Sweep {
   private Outcome runOne(Point p, Stage stage) {
     long t0 = System.nanoTime();
     FinmixConfig pc = config.with("sweep run " + p.trainRun(), p.overrides());
-    String train = "not asked";
+    Step train = Step.NOT_ASKED;
     int attempts = 0;
     String message = null;
     if (stage.trains()) {
@@ -234,13 +260,13 @@ public final class Sweep {
       attempts = t.attempts();
       message = t.message();
     }
-    String evaluate = "not asked";
-    if (stage.evaluates() && !train.equals("failed")) {
+    Step evaluate = Step.NOT_ASKED;
+    if (stage.evaluates() && train != Step.FAILED) {
       try {
         evaluate = evaluate(p, pc);
       } catch (RuntimeException e) {
         LOG.error("sweep {}: evaluate {} failed", config.runId(), p.trainRun(), e);
-        evaluate = "failed";
+        evaluate = Step.FAILED;
         message = e.getMessage();
       }
     }
@@ -261,7 +287,7 @@ public final class Sweep {
         (rt.totalMemory() - rt.freeMemory()) / 1e9, Pointer.physicalBytes() / 1e9);
   }
 
-  private record Trained(String status, int attempts, String message) {}
+  private record Trained(Step status, int attempts, String message) {}
 
   private String trainKey(Point p) {
     return "train/" + p.trainRun();
@@ -300,7 +326,7 @@ public final class Sweep {
     if (unchanged(key, inputs, () -> trainOutputs(p)) && finished(p)) {
       LOG.info("sweep {}: {} finished before on the same inputs: skipped", config.runId(),
           p.trainRun());
-      return new Trained("skipped", 0, null);
+      return new Trained(Step.SKIPPED, 0, null);
     }
     // an attempt that began on these inputs and stopped goes on from its checkpoint
     String startedKey = key + ".started";
@@ -319,9 +345,9 @@ public final class Sweep {
         LOG.info("sweep {}: train {} (attempt {}{})", config.runId(), p.trainRun(), attempts,
             resume ? ", resuming from its last checkpoint" : "");
         TrainJob.Result r = TrainJob.train(spark, pc, resume);
-        if (r.status().equals("finished")) {
+        if (r.status() == RunStatus.FINISHED) {
           StageState.write(config, hadoop, key, new StageState.State(inputs, trainOutputs(p)));
-          return new Trained(resumedOnce ? "resumed" : "trained", attempts, null);
+          return new Trained(resumedOnce ? Step.RESUMED : Step.TRAINED, attempts, null);
         }
         message = r.message();
         LOG.warn("sweep {}: train {} attempt {} failed: {}", config.runId(), p.trainRun(),
@@ -329,7 +355,7 @@ public final class Sweep {
       } catch (UserError e) {
         // the config or the data is wrong: another attempt would fail the same way
         LOG.error("sweep {}: train {}: {}", config.runId(), p.trainRun(), e.getMessage());
-        return new Trained("failed", attempts, e.getMessage());
+        return new Trained(Step.FAILED, attempts, e.getMessage());
       } catch (RuntimeException e) {
         message = e.getMessage();
         LOG.warn("sweep {}: train {} attempt {} failed", config.runId(), p.trainRun(),
@@ -338,14 +364,14 @@ public final class Sweep {
       resume = hasCheckpoint(pc, p);
       resumedOnce |= resume;
     }
-    return new Trained("failed", attempts, message);
+    return new Trained(Step.FAILED, attempts, message);
   }
 
   private boolean finished(Point p) {
     List<Row> rows = TableWriter.runRows(spark, "train.runs", config.runId())
         .where(org.apache.spark.sql.functions.col("train_run").equalTo(p.trainRun()))
         .select("status", "checkpoint").collectAsList();
-    return rows.size() == 1 && rows.get(0).getString(0).equals("finished")
+    return rows.size() == 1 && RunStatus.FINISHED.is(rows.get(0).getString(0))
         && !rows.get(0).isNullAt(1) && new java.io.File(rows.get(0).getString(1)).isDirectory();
   }
 
@@ -354,11 +380,11 @@ public final class Sweep {
     return !Checkpoint.valid(dir).isEmpty();
   }
 
-  private String evaluate(Point p, FinmixConfig pc) {
+  private Step evaluate(Point p, FinmixConfig pc) {
     if (!finished(p)) {
       LOG.warn("sweep {}: {} is not a finished training run: not evaluated", config.runId(),
           p.trainRun());
-      return "not trained";
+      return Step.NOT_TRAINED;
     }
     String key = "evaluate/" + p.trainRun();
     String inputs = StageState.of(trainOutputs(p), StageState.config(pc, "evaluate", "tokenize",
@@ -369,12 +395,12 @@ public final class Sweep {
     if (unchanged(key, inputs, outputs)) {
       LOG.info("sweep {}: {} evaluated before on the same inputs: skipped", config.runId(),
           p.trainRun());
-      return "skipped";
+      return Step.SKIPPED;
     }
     EvaluateJob.Result r = EvaluateJob.evaluate(spark, pc.with("sweep evaluate " + p.trainRun(),
         Map.of("evaluate.train_runs", List.of(p.trainRun()))));
     r.lines().forEach(l -> LOG.info("sweep {}: {}", config.runId(), l));
     StageState.write(config, hadoop, key, new StageState.State(inputs, outputs.get()));
-    return "evaluated";
+    return Step.EVALUATED;
   }
 }

@@ -17,8 +17,9 @@ import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
-import io.finmix.model.tokenizer.TextTokenizer;
+import io.finmix.jobs.tokens.ExampleEncoders;
 import io.finmix.model.tokenizer.ExampleEncoder;
+import io.finmix.model.tokenizer.TextTokenizer;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -137,7 +138,7 @@ public final class TokenizeJob extends StageCommand {
       if (!List.of("truncate_prompt", "drop").contains(overlong)) {
         throw new UserError("tokenize.overlong: '" + overlong + "' is not truncate_prompt or drop");
       }
-      return new Settings(encoderSpec(config, c.getString("tokenize.tokenizer")), seqLen,
+      return new Settings(ExampleEncoders.spec(config, c.getString("tokenize.tokenizer")), seqLen,
           lossOn.equals("all"), overlong.equals("truncate_prompt"));
     }
 
@@ -146,49 +147,11 @@ public final class TokenizeJob extends StageCommand {
     }
   }
 
-  /**
-   * How examples become ids under {@code tokenize.format} and its chat settings, with {@code
-   * tokenizer}; mix counts tokens with the same spec so its shares hold for the packed sequences.
-   */
-  public static ExampleEncoder.Spec encoderSpec(FinmixConfig config, String tokenizer) {
-    var c = config.config();
-    String format = c.getString("tokenize.format");
-    if (!List.of("plain", "chat").contains(format)) {
-      throw new UserError("tokenize.format: '" + format + "' is not plain or chat");
-    }
-    TreeMap<String, Object> vars = new TreeMap<>(c.getConfig("tokenize.chat_vars").root()
-        .unwrapped());
-    return new ExampleEncoder.Spec(tokenizer, format, c.getString("tokenize.chat_template"),
-        c.getString("tokenize.system"), vars);
-  }
-
-  /**
-   * An example's ids with the spec's encoder (made once per JVM, then a cache lookup); a row
-   * the encoder refuses (a chat template error) stops the stage, naming {@code row}.
-   */
-  public static ExampleEncoder.Encoded encode(ExampleEncoder.Spec spec, String prompt,
-      String answer, java.util.function.Supplier<String> row) {
-    try {
-      return ExampleEncoder.load(spec).encode(prompt, answer);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(row.get() + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** The encoder of a spec, loaded here on the driver: a bad file or template is a user error. */
-  public static ExampleEncoder loadEncoder(ExampleEncoder.Spec spec, String keys) {
-    try {
-      return ExampleEncoder.load(spec);
-    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-      throw new UserError(keys + ": " + e.getMessage(), e);
-    }
-  }
-
   public static Result tokenize(SparkSession spark, FinmixConfig config) {
     long started = System.nanoTime();
     String runId = config.runId();
     Settings s = Settings.of(config);
-    ExampleEncoder encoder = loadEncoder(s.encoder(), s.encoder().chat()
+    ExampleEncoder encoder = ExampleEncoders.load(s.encoder(), s.encoder().chat()
         ? "tokenize.tokenizer / tokenize.chat_template" : "tokenize.tokenizer");
     TextTokenizer local = encoder.tokenizer();
     String tokenizerId = encoder.id();
@@ -295,7 +258,7 @@ public final class TokenizeJob extends StageCommand {
   static Dataset<Row> examples(Dataset<Row> mixture, Settings s, String recipe) {
     return mixture.select("position", "record_id", "prompt", "answer").map(
         (MapFunction<Row, Row>) r -> {
-          ExampleEncoder.Encoded e = encode(s.encoder(), r.getString(2), r.getString(3),
+          ExampleEncoder.Encoded e = ExampleEncoders.encode(s.encoder(), r.getString(2), r.getString(3),
               () -> "recipe '" + recipe + "', record " + r.getString(1) + " (mixture position "
                   + r.getLong(0) + ")");
           int[] prompt = e.prompt();

@@ -72,7 +72,7 @@ public final class PretrainJob extends StageCommand {
     }
     Result r = pretrain(session(config, "pretrain"), config);
     r.print(System.out);
-    return r.train().status().equals("finished") ? 0 : FinmixCli.FAILURE;
+    return r.train().status() == RunStatus.FINISHED ? 0 : FinmixCli.FAILURE;
   }
 
   /** The pretraining run and where its base is. */
@@ -125,6 +125,6 @@ public final class PretrainJob extends StageCommand {
   public static Result pretrain(SparkSession spark, FinmixConfig config) {
     TrainJob.Result r = TrainJob.train(spark, config.with("finmix pretrain",
         trainSettings(config)), false);
-    return new Result(r, r.status().equals("finished") ? r.hfModel() : null);
+    return new Result(r, r.status() == RunStatus.FINISHED ? r.hfModel() : null);
   }
 }

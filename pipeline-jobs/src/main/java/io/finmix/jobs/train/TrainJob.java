@@ -1,5 +1,8 @@
 package io.finmix.jobs.train;
 
+import static io.finmix.jobs.train.RunStatus.FAILED;
+import static io.finmix.jobs.train.RunStatus.FINISHED;
+import static io.finmix.jobs.train.RunStatus.RUNNING;
 import static org.apache.spark.sql.functions.col;
 
 import io.finmix.jobs.FinmixCli;
@@ -8,12 +11,12 @@ import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
-import io.finmix.jobs.tokenize.TokenizeJob;
+import io.finmix.jobs.tokens.ExampleEncoders;
 import io.finmix.model.config.ModelConfig;
 import io.finmix.model.io.Checkpoint;
 import io.finmix.model.io.HfModel;
-import io.finmix.model.io.Safetensors;
 import io.finmix.model.io.Safetensors.Tensor;
+import io.finmix.model.io.Safetensors;
 import io.finmix.model.nn.Decoder;
 import io.finmix.model.tokenizer.ExampleEncoder;
 import io.finmix.model.train.TrainConfig;
@@ -150,21 +153,17 @@ public final class TrainJob extends StageCommand {
   public int run(FinmixConfig config) {
     Result result = train(session(config, "train"), config, resume);
     result.print(System.out);
-    return result.status().equals(FINISHED) ? 0 : FinmixCli.FAILURE;
+    return result.status() == FINISHED ? 0 : FinmixCli.FAILURE;
   }
 
-  static final String RUNNING = "running";
-  static final String FINISHED = "finished";
-  static final String FAILED = "failed";
-
   /** How a run ended. */
-  public record Result(String trainRun, String status, long steps, long totalSteps,
+  public record Result(String trainRun, RunStatus status, long steps, long totalSteps,
       double firstLoss, double lastLoss, Double validationLoss, double tokensPerSecond,
       String checkpoint, String hfModel, Path dir, String message,
       TrainingStats.Totals rounds) {
 
     public void print(PrintStream out) {
-      if (!status.equals(FINISHED)) {
+      if (status != FINISHED) {
         out.printf("train %s %s at step %d of %d: %s%n", trainRun, status, steps, totalSteps,
             message);
         out.printf("last good checkpoint: %s (finmix train --resume goes on from it)%n",
@@ -203,9 +202,9 @@ public final class TrainJob extends StageCommand {
     long sessionStart = System.nanoTime();
     TrainSettings s = TrainSettings.of(config);
     String runId = config.runId();
-    ExampleEncoder.Spec spec = TokenizeJob.encoderSpec(config,
+    ExampleEncoder.Spec spec = ExampleEncoders.spec(config,
         config.config().getString("tokenize.tokenizer"));
-    ExampleEncoder encoder = TokenizeJob.loadEncoder(spec, "tokenize.tokenizer");
+    ExampleEncoder encoder = ExampleEncoders.load(spec, "tokenize.tokenizer");
     String tokenizerId = encoder.id();
     int vocab = encoder.tokenizer().vocabSize();
     int seqLen = config.config().getInt("tokenize.seq_len");
@@ -478,7 +477,7 @@ public final class TrainJob extends StageCommand {
     }
   }
 
-  private static Result result(Run run, Checkpoint current, List<Row> metrics, String status,
+  private static Result result(Run run, Checkpoint current, List<Row> metrics, RunStatus status,
       Double validation, String checkpoint, String hf, String message, TrainingStats stats) {
     double first = Double.parseDouble(current.state().get("first_loss"));
     double last = metrics.isEmpty() ? Double.NaN : metrics.get(metrics.size() - 1).getDouble(4);
@@ -663,7 +662,7 @@ public final class TrainJob extends StageCommand {
 
   /** Replaces the run's steps in train.metrics, then its row in train.runs. */
   private static void writeRun(SparkSession spark, Run run, Checkpoint current, List<Row> metrics,
-      String status, String message, double seconds, String checkpoint, String hf) {
+      RunStatus status, String message, double seconds, String checkpoint, String hf) {
     writeMetrics(spark, run, metrics);
     writeRunRow(spark, run, current, metrics, status, message, seconds, checkpoint, hf);
   }
@@ -678,7 +677,7 @@ public final class TrainJob extends StageCommand {
   }
 
   private static void writeRunRow(SparkSession spark, Run run, Checkpoint current,
-      List<Row> metrics, String status, String message, double seconds, String checkpoint,
+      List<Row> metrics, RunStatus status, String message, double seconds, String checkpoint,
       String hf) {
     Double loss = metrics.isEmpty() ? null : metrics.get(metrics.size() - 1).getDouble(4);
     Double validation = null;
@@ -693,7 +692,7 @@ public final class TrainJob extends StageCommand {
         run.trainable(), scala.collection.JavaConverters.mapAsScalaMap(hyper), run.tokenizerId(),
         run.seqLen(), run.snapshot(), run.trainSequences(), run.validationSequences(),
         run.workers(), run.totalSteps(), current.step(),
-        Long.parseLong(current.state().get("tokens")), loss, validation, status, message,
+        Long.parseLong(current.state().get("tokens")), loss, validation, status.column(), message,
         run.startedAt(), new Timestamp(System.currentTimeMillis()), seconds,
         Integer.parseInt(current.state().getOrDefault("resumes", "0")), checkpoint, hf);
     spark.sparkContext().setJobDescription("train " + run.trainRun() + ": write train.runs ("

@@ -3,9 +3,9 @@ package io.finmix.jobs.aggregate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.finmix.jobs.eval.Benchmarks.Benchmark;
-import io.finmix.jobs.eval.Benchmarks.Kind;
-import io.finmix.jobs.eval.Metric;
+import io.finmix.jobs.task.Benchmarks.Benchmark;
+import io.finmix.jobs.task.Benchmarks.Kind;
+import io.finmix.jobs.task.Metric;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

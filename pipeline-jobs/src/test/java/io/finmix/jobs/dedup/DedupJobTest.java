@@ -6,6 +6,7 @@ import io.finmix.jobs.CliRunner;
 import io.finmix.jobs.RecordFixtures;
 import io.finmix.jobs.SparkTestBase;
 import io.finmix.jobs.core.TableWriter;
+import io.finmix.jobs.text.Shingles;
 import io.finmix.schemas.TableSchemas;
 import java.util.HashMap;
 import java.util.List;

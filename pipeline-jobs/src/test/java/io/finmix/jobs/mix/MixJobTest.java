@@ -6,12 +6,13 @@ import static org.apache.spark.sql.functions.when;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.finmix.model.tokenizer.ExampleEncoder;
 import io.finmix.jobs.CliRunner;
 import io.finmix.jobs.RecordFixtures;
 import io.finmix.jobs.SparkTestBase;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.TableWriter;
+import io.finmix.jobs.task.PromptTemplates;
+import io.finmix.model.tokenizer.ExampleEncoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

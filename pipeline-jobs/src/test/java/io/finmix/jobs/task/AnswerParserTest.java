@@ -1,8 +1,8 @@
-package io.finmix.jobs.eval;
+package io.finmix.jobs.task;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.finmix.jobs.eval.AnswerParser.ParsedNumber;
+import io.finmix.jobs.task.AnswerParser.ParsedNumber;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,4 +1,4 @@
-package io.finmix.jobs.core;
+package io.finmix.jobs.text;
 
 import com.typesafe.config.Config;
 import java.io.Serializable;

@@ -1,4 +1,4 @@
-package io.finmix.jobs.dedup;
+package io.finmix.jobs.text;
 
 import java.util.Arrays;
 

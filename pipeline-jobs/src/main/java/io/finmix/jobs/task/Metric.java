@@ -1,11 +1,11 @@
-package io.finmix.jobs.eval;
+package io.finmix.jobs.task;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -106,7 +106,7 @@ public enum Metric {
     };
   }
 
-  static int[] identity(int n) {
+  public static int[] identity(int n) {
     int[] rows = new int[n];
     for (int i = 0; i < n; i++) {
       rows[i] = i;

@@ -1,4 +1,4 @@
-package io.finmix.jobs.mix;
+package io.finmix.jobs.task;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.finmix.jobs.eval;
+package io.finmix.jobs.task;
 
 import java.math.BigDecimal;
 import java.util.List;

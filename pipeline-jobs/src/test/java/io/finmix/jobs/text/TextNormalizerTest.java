@@ -1,4 +1,4 @@
-package io.finmix.jobs.core;
+package io.finmix.jobs.text;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,7 +1,6 @@
-package io.finmix.jobs.eval;
+package io.finmix.jobs.task;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import io.finmix.jobs.core.ConfFiles;
 import io.finmix.jobs.core.UserError;
 import java.io.Serializable;
@@ -91,20 +90,8 @@ public final class Benchmarks {
 
   /** Loads a benchmarks file (a path, or a name under conf/). */
   public static List<Benchmark> load(String nameOrPath) {
-    ConfFiles.ConfFile file = ConfFiles.find(nameOrPath);
-    try {
-      Config defaults = file.defaults(KEYS);
-      List<Benchmark> out = new ArrayList<>();
-      for (ConfFiles.Entry e : file.entries("benchmarks", "benchmark",
-          "benchmarks { name { source = ..., splits = [...] } }")) {
-        ConfFiles.checkKeys(e.config().root().keySet(), KEYS, e.where());
-        out.add(parse(e.name(), e.config().withFallback(defaults), e.where()));
-      }
-      return out;
-    } catch (ConfigException e) {
-      throw new UserError("invalid benchmarks file " + file.description() + ": "
-          + e.getMessage(), e);
-    }
+    return ConfFiles.parseEntries(ConfFiles.find(nameOrPath), "benchmarks", "benchmark",
+        "benchmarks { name { source = ..., splits = [...] } }", KEYS, Benchmarks::parse);
   }
 
   private static Benchmark parse(String name, Config b, String where) {

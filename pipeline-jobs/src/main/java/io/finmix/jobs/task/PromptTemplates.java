@@ -1,10 +1,10 @@
-package io.finmix.jobs.mix;
+package io.finmix.jobs.task;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.finmix.jobs.core.ConfFiles;
 import io.finmix.jobs.core.UserError;
-import io.finmix.jobs.dedup.Shingles;
+import io.finmix.jobs.text.Shingles;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.finmix.jobs.eval;
+package io.finmix.jobs.task;
 
 import java.io.Serializable;
 import java.util.List;
