@@ -1,28 +1,25 @@
 package io.finmix.jobs;
 
-import com.typesafe.config.ConfigException;
-import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.aggregate.AggregateJob;
+import io.finmix.jobs.core.Commands;
 import io.finmix.jobs.decontaminate.DecontaminateJob;
 import io.finmix.jobs.dedup.DedupJob;
 import io.finmix.jobs.eval.EvaluateJob;
 import io.finmix.jobs.ingest.IngestJob;
 import io.finmix.jobs.mix.MixJob;
 import io.finmix.jobs.run.RunJob;
-import io.finmix.jobs.sweep.SweepJob;
 import io.finmix.jobs.sample.SampleDataJob;
 import io.finmix.jobs.sql.SqlShellJob;
 import io.finmix.jobs.sql.ThriftServerJob;
+import io.finmix.jobs.sweep.SweepJob;
 import io.finmix.jobs.tokenize.TokenizeJob;
 import io.finmix.jobs.tokenize.TrainTokenizerJob;
 import io.finmix.jobs.train.PretrainJob;
 import io.finmix.jobs.train.TrainJob;
-import java.io.PrintWriter;
-import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * The {@code finmix} command line: one subcommand per stage. bin/finmix runs it through Spark's
@@ -66,11 +63,6 @@ import picocli.CommandLine.Spec;
     })
 public final class FinmixCli implements Runnable {
 
-  /** Exit code for a problem the user can fix (bad config key, missing file, bad usage). */
-  public static final int USER_ERROR = 2;
-  /** Exit code for a failure inside a job. */
-  public static final int FAILURE = 1;
-
   @Spec
   CommandSpec spec;
 
@@ -80,60 +72,7 @@ public final class FinmixCli implements Runnable {
   }
 
   public static void main(String[] args) {
-    exit(execute(new FinmixCli(), args));
-  }
-
-  /**
-   * Ends a {@code main}: stops the Spark session, then returns normally on success (so
-   * spark-submit, and YARN's ApplicationMaster, see a clean finish) or exits with the code.
-   */
-  public static void exit(int code) {
-    if (SparkSession.getDefaultSession().isDefined()) {
-      SparkSession.getDefaultSession().get().stop();
-    }
-    if (code != 0) {
-      System.exit(code);
-    }
-  }
-
-  /** Runs a command object with finmix's error handling; returns the exit code. */
-  public static int execute(Object command, String... args) {
-    return execute(command, null, null, args);
-  }
-
-  /** As {@link #execute(Object, String...)}, printing help and errors to the given writers. */
-  public static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cli = new CommandLine(command);
-    if (out != null) {
-      cli.setOut(out);
-    }
-    if (err != null) {
-      cli.setErr(err);
-    }
-    cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-      PrintWriter errors = commandLine.getErr();
-      String name = commandLine.getCommandSpec().qualifiedName();
-      Throwable user = userCause(e);
-      if (user != null) {
-        errors.println(name + ": error: " + user.getMessage());
-        errors.flush();
-        return USER_ERROR;
-      }
-      errors.println(name + ": failed: " + e);
-      e.printStackTrace(errors);
-      errors.flush();
-      return FAILURE;
-    });
-    return cli.execute(args);
-  }
-
-  private static Throwable userCause(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof UserError || t instanceof ConfigException) {
-        return t;
-      }
-    }
-    return null;
+    Commands.main(new FinmixCli(), args);
   }
 
   /** The version from the jar's manifest. */

@@ -1,5 +1,6 @@
 package io.finmix.jobs;
 
+import io.finmix.jobs.core.Commands;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
@@ -9,7 +10,7 @@ public record CliRunner(int exitCode, String out, String err) {
   public static CliRunner run(Object command, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = FinmixCli.execute(command, new PrintWriter(out), new PrintWriter(err), args);
+    int code = Commands.execute(command, new PrintWriter(out), new PrintWriter(err), args);
     return new CliRunner(code, out.toString(), err.toString());
   }
 }

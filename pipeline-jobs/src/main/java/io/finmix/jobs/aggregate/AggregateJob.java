@@ -11,7 +11,7 @@ import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.when;
 
 import com.typesafe.config.Config;
-import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.Commands;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.TableWriter;
@@ -62,7 +62,7 @@ public final class AggregateJob extends StageCommand {
   private static final Logger LOG = LoggerFactory.getLogger(AggregateJob.class);
 
   public static void main(String[] args) {
-    FinmixCli.exit(FinmixCli.execute(new AggregateJob(), args));
+    Commands.main(new AggregateJob(), args);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.finmix.jobs.core;
 
+import java.lang.reflect.Field;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -14,9 +16,27 @@ public abstract class StageCommand implements Callable<Integer> {
   @Mixin
   protected CommonOptions common = new CommonOptions();
 
-  /** The command's flags as config keys (null values are not set). */
-  protected Map<String, Object> flags() {
-    return Map.of();
+  /**
+   * The command's options as config keys: every {@link ConfigKey} field of the command, with
+   * its value (null, an option not given, sets nothing).
+   */
+  final Map<String, Object> flags() {
+    Map<String, Object> flags = new LinkedHashMap<>();
+    for (Class<?> c = getClass(); c != StageCommand.class; c = c.getSuperclass()) {
+      for (Field field : c.getDeclaredFields()) {
+        ConfigKey key = field.getAnnotation(ConfigKey.class);
+        if (key == null) {
+          continue;
+        }
+        try {
+          field.setAccessible(true);
+          flags.put(key.value(), field.get(this));
+        } catch (IllegalAccessException e) {
+          throw new IllegalStateException("option field " + field + " is not readable", e);
+        }
+      }
+    }
+    return flags;
   }
 
   @Override

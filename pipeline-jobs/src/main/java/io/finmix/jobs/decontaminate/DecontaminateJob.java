@@ -3,7 +3,8 @@ package io.finmix.jobs.decontaminate;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.Commands;
+import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
@@ -44,19 +45,13 @@ public final class DecontaminateJob extends StageCommand {
 
   private static final Logger LOG = LoggerFactory.getLogger(DecontaminateJob.class);
 
+  @ConfigKey("decontaminate.benchmarks")
   @Option(names = "--benchmarks", paramLabel = "FILE",
       description = "Benchmarks file: a path or a name under conf/ (decontaminate.benchmarks).")
   String benchmarks;
 
   public static void main(String[] args) {
-    FinmixCli.exit(FinmixCli.execute(new DecontaminateJob(), args));
-  }
-
-  @Override
-  protected Map<String, Object> flags() {
-    Map<String, Object> f = new LinkedHashMap<>();
-    f.put("decontaminate.benchmarks", benchmarks);
-    return f;
+    Commands.main(new DecontaminateJob(), args);
   }
 
   @Override

@@ -3,7 +3,7 @@ package io.finmix.jobs.dedup;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.Commands;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
@@ -42,7 +42,7 @@ public final class DedupJob extends StageCommand {
   private static final Logger LOG = LoggerFactory.getLogger(DedupJob.class);
 
   public static void main(String[] args) {
-    FinmixCli.exit(FinmixCli.execute(new DedupJob(), args));
+    Commands.main(new DedupJob(), args);
   }
 
   @Override

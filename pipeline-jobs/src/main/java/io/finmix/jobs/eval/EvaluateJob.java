@@ -13,7 +13,8 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import com.typesafe.config.Config;
-import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.Commands;
+import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.JavaBytes;
 import io.finmix.jobs.core.StageCommand;
@@ -29,7 +30,6 @@ import io.finmix.model.tokenizer.ExampleEncoder;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -68,40 +68,34 @@ public final class EvaluateJob extends StageCommand {
 
   private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
 
+  @ConfigKey("evaluate.only")
   @Option(names = "--benchmark", paramLabel = "NAME", split = ",",
       description = "Only these benchmarks, comma-separated (evaluate.only).")
   List<String> only;
 
+  @ConfigKey("evaluate.train_runs")
   @Option(names = "--train-run", paramLabel = "NAME", split = ",",
       description = "Only these training runs, comma-separated (evaluate.train_runs); default: "
           + "every finished run of the run id.")
   List<String> trainRuns;
 
+  @ConfigKey("evaluate.checkpoints")
   @Option(names = "--checkpoints", paramLabel = "last|all",
       description = "Each run's last checkpoint, or every kept one (evaluate.checkpoints).")
   String checkpoints;
 
+  @ConfigKey("evaluate.max_rows")
   @Option(names = "--max-rows", paramLabel = "N",
       description = "At most N eval rows per benchmark and split; 0: all (evaluate.max_rows).")
   Integer maxRows;
 
+  @ConfigKey("evaluate.batch_size")
   @Option(names = "--batch-size", paramLabel = "N",
       description = "Rows per forward pass or generation batch (evaluate.batch_size).")
   Integer batchSize;
 
   public static void main(String[] args) {
-    FinmixCli.exit(FinmixCli.execute(new EvaluateJob(), args));
-  }
-
-  @Override
-  protected Map<String, Object> flags() {
-    Map<String, Object> f = new LinkedHashMap<>();
-    f.put("evaluate.only", only);
-    f.put("evaluate.train_runs", trainRuns);
-    f.put("evaluate.checkpoints", checkpoints);
-    f.put("evaluate.max_rows", maxRows);
-    f.put("evaluate.batch_size", batchSize);
-    return f;
+    Commands.main(new EvaluateJob(), args);
   }
 
   @Override

@@ -11,7 +11,8 @@ import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.substring;
 
 import com.typesafe.config.Config;
-import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.Commands;
+import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.HadoopConf;
 import io.finmix.jobs.core.RunReport;
@@ -56,30 +57,24 @@ public final class IngestJob extends StageCommand {
 
   private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
 
+  @ConfigKey("ingest.sources")
   @Option(names = "--sources", paramLabel = "FILE",
       description = "Sources file: a path, or a name under conf/ (default: ingest.sources, "
           + "sources/public.conf).")
   String sources;
 
+  @ConfigKey("ingest.only")
   @Option(names = "--only", paramLabel = "SOURCE", split = ",",
       description = "Ingest only these sources (comma-separated); other sources' rows stay.")
   List<String> only;
 
+  @ConfigKey("ingest.data_root")
   @Option(names = "--data-root", paramLabel = "DIR",
       description = "Root of the raw files, overriding the sources file's data_root.")
   String dataRoot;
 
   public static void main(String[] args) {
-    FinmixCli.exit(FinmixCli.execute(new IngestJob(), args));
-  }
-
-  @Override
-  protected Map<String, Object> flags() {
-    Map<String, Object> f = new HashMap<>();
-    f.put("ingest.sources", sources);
-    f.put("ingest.only", only);
-    f.put("ingest.data_root", dataRoot);
-    return f;
+    Commands.main(new IngestJob(), args);
   }
 
   @Override

@@ -4,7 +4,8 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.trim;
 
-import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.Commands;
+import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
@@ -47,24 +48,18 @@ public final class MixJob extends StageCommand {
 
   private static final Logger LOG = LoggerFactory.getLogger(MixJob.class);
 
+  @ConfigKey("mix.recipes")
   @Option(names = "--recipes", paramLabel = "FILE",
       description = "Recipes file: a path or a name under conf/ (mix.recipes).")
   String recipes;
 
+  @ConfigKey("mix.only")
   @Option(names = "--recipe", paramLabel = "NAME", split = ",",
       description = "Mix only these recipes (comma-separated; mix.only); others' rows stay.")
   List<String> only;
 
   public static void main(String[] args) {
-    FinmixCli.exit(FinmixCli.execute(new MixJob(), args));
-  }
-
-  @Override
-  protected Map<String, Object> flags() {
-    Map<String, Object> f = new LinkedHashMap<>();
-    f.put("mix.recipes", recipes);
-    f.put("mix.only", only);
-    return f;
+    Commands.main(new MixJob(), args);
   }
 
   @Override

@@ -1,6 +1,6 @@
 package io.finmix.jobs.run;
 
-import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.Commands;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.StableHash;
 import io.finmix.jobs.core.StageCommand;
@@ -68,7 +68,7 @@ public final class RunJob extends StageCommand {
   boolean force;
 
   public static void main(String[] args) {
-    FinmixCli.exit(FinmixCli.execute(new RunJob(), args));
+    Commands.main(new RunJob(), args);
   }
 
   /** What happened to a stage in this run. */
@@ -185,7 +185,7 @@ public final class RunJob extends StageCommand {
       if (r.failed()) {
         r.print(System.out);
         printSummary(started);
-        return FinmixCli.FAILURE;
+        return Commands.FAILURE;
       }
     }
     if (last != null && last.aggregated() != null) {

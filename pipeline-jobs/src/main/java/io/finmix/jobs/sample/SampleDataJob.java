@@ -1,9 +1,9 @@
 package io.finmix.jobs.sample;
 
-import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.Commands;
+import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.StageCommand;
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
@@ -26,28 +26,22 @@ public final class SampleDataJob extends StageCommand {
 
   private static final Logger LOG = LoggerFactory.getLogger(SampleDataJob.class);
 
+  @ConfigKey("run.sample_data_dir")
   @Option(names = "--out", paramLabel = "DIR",
       description = "Where to write (default: run.sample_data_dir, or <warehouse>/sample-data).")
   String out;
 
+  @ConfigKey("sample_data.seed")
   @Option(names = "--seed", paramLabel = "N", description = "Random seed (sample_data.seed).")
   Long seed;
 
+  @ConfigKey("sample_data.scale")
   @Option(names = "--scale", paramLabel = "X",
       description = "Row count multiplier (sample_data.scale; 1.0 = a few thousand rows).")
   Double scale;
 
   public static void main(String[] args) {
-    FinmixCli.exit(FinmixCli.execute(new SampleDataJob(), args));
-  }
-
-  @Override
-  protected Map<String, Object> flags() {
-    Map<String, Object> f = new HashMap<>();
-    f.put("run.sample_data_dir", out);
-    f.put("sample_data.seed", seed);
-    f.put("sample_data.scale", scale);
-    return f;
+    Commands.main(new SampleDataJob(), args);
   }
 
   @Override

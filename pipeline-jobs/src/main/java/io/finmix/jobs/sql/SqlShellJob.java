@@ -1,6 +1,6 @@
 package io.finmix.jobs.sql;
 
-import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.Commands;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.SparkSessions;
 import io.finmix.jobs.core.StageCommand;
@@ -41,7 +41,7 @@ public final class SqlShellJob extends StageCommand {
   List<String> hiveconf = new ArrayList<>();
 
   public static void main(String[] args) {
-    FinmixCli.exit(FinmixCli.execute(new SqlShellJob(), args));
+    Commands.main(new SqlShellJob(), args);
   }
 
   @Override

@@ -1,6 +1,6 @@
 package io.finmix.jobs.sql;
 
-import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.Commands;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.SparkSessions;
 import io.finmix.jobs.core.StageCommand;
@@ -49,7 +49,7 @@ public final class ThriftServerJob extends StageCommand {
   List<String> hiveconf = new ArrayList<>();
 
   public static void main(String[] args) {
-    FinmixCli.exit(FinmixCli.execute(new ThriftServerJob(), args));
+    Commands.main(new ThriftServerJob(), args);
   }
 
   @Override
@@ -90,7 +90,7 @@ public final class ThriftServerJob extends StageCommand {
     // runs on its own threads.
     HiveThriftServer2.main(args.toArray(new String[0]));
     LOG.info("Thrift server listening on {}:{}", bind, port);
-    // Returning would stop the Spark session (FinmixCli.exit) and the server with it: wait for
+    // Returning would stop the Spark session (Commands.exit) and the server with it: wait for
     // the session to end instead, on SIGTERM (Spark's shutdown hook) or from the web UI.
     SparkSession spark = SparkSession.getDefaultSession().get();
     while (!spark.sparkContext().isStopped()) {

@@ -2,7 +2,8 @@ package io.finmix.jobs.sweep;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.Commands;
+import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.UserError;
@@ -50,39 +51,33 @@ public final class SweepJob extends StageCommand {
       description = "Ask the sweep of this run id that is running to start no further run.")
   boolean stop;
 
+  @ConfigKey("sweep.recipes")
   @Option(names = "--recipes", split = ",", paramLabel = "NAME",
       description = "The grid's recipes (sweep.recipes).")
   List<String> recipes;
 
+  @ConfigKey("sweep.models")
   @Option(names = "--models", split = ",", paramLabel = "PRESET",
       description = "The grid's model presets (sweep.models).")
   List<String> models;
 
+  @ConfigKey("sweep.seeds")
   @Option(names = "--seeds", split = ",", paramLabel = "N",
       description = "The grid's seeds (sweep.seeds).")
   List<Long> seeds;
 
+  @ConfigKey("sweep.concurrency")
   @Option(names = "--concurrency", paramLabel = "N",
       description = "Training runs at once (sweep.concurrency).")
   Integer concurrency;
 
+  @ConfigKey("sweep.retries")
   @Option(names = "--retries", paramLabel = "N",
       description = "More attempts after a failed one (sweep.retries).")
   Integer retries;
 
   public static void main(String[] args) {
-    FinmixCli.exit(FinmixCli.execute(new SweepJob(), args));
-  }
-
-  @Override
-  protected Map<String, Object> flags() {
-    Map<String, Object> f = new LinkedHashMap<>();
-    f.put("sweep.recipes", recipes);
-    f.put("sweep.models", models);
-    f.put("sweep.seeds", seeds);
-    f.put("sweep.concurrency", concurrency);
-    f.put("sweep.retries", retries);
-    return f;
+    Commands.main(new SweepJob(), args);
   }
 
   @Override
@@ -106,7 +101,7 @@ public final class SweepJob extends StageCommand {
     }
     Sweep.Result r = new Sweep(session(config, "sweep"), config).run(points, s);
     r.print(System.out);
-    return r.failed() ? FinmixCli.FAILURE : 0;
+    return r.failed() ? Commands.FAILURE : 0;
   }
 
   /** The points named by {@code only} (all when it is empty); an unknown name is an error. */

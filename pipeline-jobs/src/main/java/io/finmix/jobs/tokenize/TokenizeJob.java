@@ -10,7 +10,8 @@ import static org.apache.spark.sql.functions.sort_array;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.udf;
 
-import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.Commands;
+import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.Indexed;
 import io.finmix.jobs.core.RunReport;
@@ -68,33 +69,27 @@ public final class TokenizeJob extends StageCommand {
       .add("length", DataTypes.IntegerType, false)
       .add("status", DataTypes.StringType, false);
 
+  @ConfigKey("tokenize.tokenizer")
   @Option(names = "--tokenizer", paramLabel = "SPEC",
       description = "bytes, or the path of a tokenizer.json (tokenize.tokenizer).")
   String tokenizer;
 
+  @ConfigKey("tokenize.seq_len")
   @Option(names = "--seq-len", paramLabel = "N", description = "Sequence length (tokenize.seq_len).")
   Integer seqLen;
 
+  @ConfigKey("tokenize.format")
   @Option(names = "--format", paramLabel = "FORMAT",
       description = "plain, or chat: the tokenizer's chat template (tokenize.format).")
   String format;
 
+  @ConfigKey("tokenize.only")
   @Option(names = "--recipe", paramLabel = "NAME", split = ",",
       description = "Tokenize only these recipes (tokenize.only).")
   List<String> only;
 
   public static void main(String[] args) {
-    FinmixCli.exit(FinmixCli.execute(new TokenizeJob(), args));
-  }
-
-  @Override
-  protected Map<String, Object> flags() {
-    Map<String, Object> f = new LinkedHashMap<>();
-    f.put("tokenize.tokenizer", tokenizer);
-    f.put("tokenize.seq_len", seqLen);
-    f.put("tokenize.format", format);
-    f.put("tokenize.only", only);
-    return f;
+    Commands.main(new TokenizeJob(), args);
   }
 
   @Override

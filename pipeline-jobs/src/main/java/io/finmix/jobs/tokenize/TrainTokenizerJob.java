@@ -4,7 +4,8 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 
-import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.Commands;
+import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
@@ -56,29 +57,23 @@ public final class TrainTokenizerJob extends StageCommand {
   /** The end-of-sequence token every trained tokenizer ends with. */
   public static final String EOS = "<|endoftext|>";
 
+  @ConfigKey("train_tokenizer.recipe")
   @Option(names = "--recipe", paramLabel = "NAME",
       description = "The mixture to train on (train_tokenizer.recipe).")
   String recipe;
 
+  @ConfigKey("train_tokenizer.vocab_size")
   @Option(names = "--vocab-size", paramLabel = "N",
       description = "Vocabulary size, bytes and special tokens included (train_tokenizer.vocab_size).")
   Integer vocabSize;
 
+  @ConfigKey("train_tokenizer.out")
   @Option(names = "--out", paramLabel = "DIR",
       description = "Local folder for the files (train_tokenizer.out).")
   String out;
 
   public static void main(String[] args) {
-    FinmixCli.exit(FinmixCli.execute(new TrainTokenizerJob(), args));
-  }
-
-  @Override
-  protected Map<String, Object> flags() {
-    Map<String, Object> f = new LinkedHashMap<>();
-    f.put("train_tokenizer.recipe", recipe);
-    f.put("train_tokenizer.vocab_size", vocabSize);
-    f.put("train_tokenizer.out", out);
-    return f;
+    Commands.main(new TrainTokenizerJob(), args);
   }
 
   @Override

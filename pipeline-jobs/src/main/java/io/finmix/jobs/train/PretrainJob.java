@@ -1,7 +1,8 @@
 package io.finmix.jobs.train;
 
 import com.typesafe.config.Config;
-import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.Commands;
+import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.UserError;
@@ -34,13 +35,16 @@ import picocli.CommandLine.Option;
     })
 public final class PretrainJob extends StageCommand {
 
+  @ConfigKey("pretrain.model")
   @Option(names = "--model", paramLabel = "PRESET", description = "The base's preset "
       + "(pretrain.model).")
   String model;
 
+  @ConfigKey("pretrain.steps")
   @Option(names = "--steps", paramLabel = "N", description = "Optimizer steps (pretrain.steps).")
   Long steps;
 
+  @ConfigKey("pretrain.lr")
   @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (pretrain.lr).")
   Double lr;
 
@@ -50,16 +54,7 @@ public final class PretrainJob extends StageCommand {
   boolean ifSweepBase;
 
   public static void main(String[] args) {
-    FinmixCli.exit(FinmixCli.execute(new PretrainJob(), args));
-  }
-
-  @Override
-  protected Map<String, Object> flags() {
-    Map<String, Object> f = new LinkedHashMap<>();
-    f.put("pretrain.model", model);
-    f.put("pretrain.steps", steps);
-    f.put("pretrain.lr", lr);
-    return f;
+    Commands.main(new PretrainJob(), args);
   }
 
   @Override
@@ -72,7 +67,7 @@ public final class PretrainJob extends StageCommand {
     }
     Result r = pretrain(session(config, "pretrain"), config);
     r.print(System.out);
-    return r.train().status() == RunStatus.FINISHED ? 0 : FinmixCli.FAILURE;
+    return r.train().status() == RunStatus.FINISHED ? 0 : Commands.FAILURE;
   }
 
   /** The pretraining run and where its base is. */

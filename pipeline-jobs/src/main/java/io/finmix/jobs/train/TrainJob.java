@@ -5,8 +5,9 @@ import static io.finmix.jobs.train.RunStatus.FINISHED;
 import static io.finmix.jobs.train.RunStatus.RUNNING;
 import static org.apache.spark.sql.functions.col;
 
-import io.finmix.jobs.FinmixCli;
+import io.finmix.jobs.core.Commands;
 import io.finmix.jobs.core.ConfFiles;
+import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.TableWriter;
@@ -30,7 +31,6 @@ import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -74,49 +74,62 @@ public final class TrainJob extends StageCommand {
       "batch_per_worker", "averaging_frequency", "seed", "total_steps", "tokenizer_id",
       "seq_len");
 
+  @ConfigKey("train.recipe")
   @Option(names = "--recipe", paramLabel = "NAME", description = "The recipe (train.recipe).")
   String recipe;
 
+  @ConfigKey("train.model")
   @Option(names = "--model", paramLabel = "PRESET", description = "A model preset (train.model).")
   String model;
 
+  @ConfigKey("train.init")
   @Option(names = "--init", paramLabel = "DIR",
       description = "Start from a finmix checkpoint or Hugging Face directory (train.init).")
   String init;
 
+  @ConfigKey("train.lora.enabled")
   @Option(names = "--lora", negatable = true,
       description = "Train low-rank adapters only (train.lora.enabled).")
   Boolean lora;
 
+  @ConfigKey("train.steps")
   @Option(names = "--steps", paramLabel = "N",
       description = "Optimizer steps; 0: --epochs passes (train.steps).")
   Long steps;
 
+  @ConfigKey("train.epochs")
   @Option(names = "--epochs", paramLabel = "N", description = "Passes over the data (train.epochs).")
   Integer epochs;
 
+  @ConfigKey("train.lr")
   @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (train.lr).")
   Double lr;
 
+  @ConfigKey("train.batch_per_worker")
   @Option(names = "--batch-per-worker", paramLabel = "N",
       description = "Sequences per local step of each worker (train.batch_per_worker).")
   Integer batchPerWorker;
 
+  @ConfigKey("train.workers")
   @Option(names = "--workers", paramLabel = "N",
       description = "Data-parallel workers; 0: Spark's default parallelism (train.workers).")
   Integer workers;
 
+  @ConfigKey("train.averaging_frequency")
   @Option(names = "--averaging-frequency", paramLabel = "K",
       description = "Local steps between averagings (train.averaging_frequency).")
   Integer averagingFrequency;
 
+  @ConfigKey("train.checkpoint_every")
   @Option(names = "--checkpoint-every", paramLabel = "N",
       description = "Steps between checkpoints (train.checkpoint_every).")
   Integer checkpointEvery;
 
+  @ConfigKey("train.seed")
   @Option(names = "--seed", paramLabel = "N", description = "train.seed")
   Long seed;
 
+  @ConfigKey("train.name")
   @Option(names = "--name", paramLabel = "NAME",
       description = "The training run's name (train.name).")
   String name;
@@ -127,33 +140,14 @@ public final class TrainJob extends StageCommand {
   boolean resume;
 
   public static void main(String[] args) {
-    FinmixCli.exit(FinmixCli.execute(new TrainJob(), args));
-  }
-
-  @Override
-  protected Map<String, Object> flags() {
-    Map<String, Object> f = new LinkedHashMap<>();
-    f.put("train.recipe", recipe);
-    f.put("train.model", model);
-    f.put("train.init", init);
-    f.put("train.lora.enabled", lora);
-    f.put("train.steps", steps);
-    f.put("train.epochs", epochs);
-    f.put("train.lr", lr);
-    f.put("train.batch_per_worker", batchPerWorker);
-    f.put("train.workers", workers);
-    f.put("train.averaging_frequency", averagingFrequency);
-    f.put("train.checkpoint_every", checkpointEvery);
-    f.put("train.seed", seed);
-    f.put("train.name", name);
-    return f;
+    Commands.main(new TrainJob(), args);
   }
 
   @Override
   public int run(FinmixConfig config) {
     Result result = train(session(config, "train"), config, resume);
     result.print(System.out);
-    return result.status() == FINISHED ? 0 : FinmixCli.FAILURE;
+    return result.status() == FINISHED ? 0 : Commands.FAILURE;
   }
 
   /** How a run ended. */

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.finmix.jobs.CliRunner;
-import io.finmix.jobs.FinmixCli;
 import io.finmix.jobs.SparkTestBase;
 import io.finmix.jobs.aggregate.ToyCorpus;
+import io.finmix.jobs.core.Commands;
 import io.finmix.jobs.core.StageState;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.mix.MixJob;
@@ -203,7 +203,7 @@ class SweepJobTest extends SparkTestBase {
     long runs = finished();
     CliRunner r = run(new SweepJob(), "--stage", "train", "--recipes",
         "target-only-toy,no-such-recipe", "--retries", "3");
-    assertThat(r.exitCode()).isEqualTo(FinmixCli.FAILURE);
+    assertThat(r.exitCode()).isEqualTo(Commands.FAILURE);
     assertThat(finished()).isEqualTo(runs);
     assertThat(count("SELECT count(*) FROM finmix.train.runs WHERE run_id = '%s' AND train_run "
         + "LIKE 'no-such-recipe%%'", RUN)).isZero();
