@@ -69,11 +69,6 @@ public final class TrainJob extends StageCommand {
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
-  /** Keys of a checkpoint's training state that a resumed run must match. */
-  private static final List<String> RESUME_KEYS = List.of("recipe", "workers",
-      "batch_per_worker", "averaging_frequency", "seed", "total_steps", "tokenizer_id",
-      "seq_len");
-
   @ConfigKey("train.recipe")
   @Option(names = "--recipe", paramLabel = "NAME", description = "The recipe (train.recipe).")
   String recipe;
@@ -98,7 +93,8 @@ public final class TrainJob extends StageCommand {
   Long steps;
 
   @ConfigKey("train.epochs")
-  @Option(names = "--epochs", paramLabel = "N", description = "Passes over the data (train.epochs).")
+  @Option(names = "--epochs", paramLabel = "N",
+      description = "Passes over the data (train.epochs).")
   Integer epochs;
 
   @ConfigKey("train.lr")
@@ -221,7 +217,7 @@ public final class TrainJob extends StageCommand {
       lastCheckpoint = last.toString();
     }
     spark.sparkContext().setJobDescription("train " + trainRun + ": read train.sequences");
-    long snapshot = resumed != null ? Long.parseLong(resumed.state().get("sequences_snapshot"))
+    long snapshot = resumed != null ? new RunState(resumed.state()).snapshot()
         : currentSnapshot(spark);
     Dataset<Row> sequences = spark.sql("SELECT " + String.join(", ", PackedSequence.COLUMNS)
         + " FROM " + TableSchemas.CATALOG + ".train.sequences VERSION AS OF " + snapshot)
@@ -262,43 +258,28 @@ public final class TrainJob extends StageCommand {
 
     // the starting state: all parameters, and the moments (none for a fresh run)
     Checkpoint start;
-    Map<String, String> facts = new TreeMap<>();
-    facts.put("recipe", s.recipe());
-    facts.put("workers", Integer.toString(workers));
-    facts.put("batch_per_worker", Integer.toString(s.batchPerWorker()));
-    facts.put("averaging_frequency", Integer.toString(s.averagingFrequency()));
-    facts.put("seed", Long.toString(s.seed()));
-    facts.put("total_steps", Long.toString(totalSteps));
-    facts.put("tokenizer_id", tokenizerId);
-    facts.put("seq_len", Integer.toString(seqLen));
+    Map<String, String> facts = RunState.facts(s.recipe(), workers, s.batchPerWorker(),
+        s.averagingFrequency(), s.seed(), totalSteps, tokenizerId, seqLen);
     String modelName;
     String initName;
     if (resumed != null) {
-      for (String k : RESUME_KEYS) {
-        String was = resumed.state().get(k);
-        if (!facts.get(k).equals(was)) {
-          throw new UserError("--resume: " + k + " is " + facts.get(k) + " now but " + was
-              + " in the checkpoint of '" + trainRun + "'; resume with the run's own settings"
-              + " (or start afresh without --resume)");
-        }
+      RunState was = new RunState(resumed.state());
+      String k = was.mismatch(facts);
+      if (k != null) {
+        throw new UserError("--resume: " + k + " is " + facts.get(k) + " now but " + was.get(k)
+            + " in the checkpoint of '" + trainRun + "'; resume with the run's own settings"
+            + " (or start afresh without --resume)");
       }
       start = resumed;
-      modelName = resumed.state().get("model");
-      initName = resumed.state().get("init");
+      modelName = was.model();
+      initName = was.init();
     } else {
       Decoder m = initialModel(s, vocab, seqLen);
       modelName = s.init().isEmpty() || isPreset(s, m.config(), vocab) ? s.model()
           : m.config().toJson().replaceAll("\\s+", "");
       initName = s.init().isEmpty() ? "scratch" : Path.of(s.init()).toAbsolutePath().toString();
-      facts.put("model", modelName);
-      facts.put("init", initName);
-      facts.put("sequences_snapshot", Long.toString(snapshot));
-      facts.put("started_at", Long.toString(System.currentTimeMillis()));
-      facts.put("seconds", "0");
-      facts.put("tokens", "0");
-      facts.put("resumes", "0");
-      facts.put("first_loss", "NaN");
-      start = new Trainer(m, cfg).checkpoint(tokenizerId, facts);
+      start = new Trainer(m, cfg).checkpoint(tokenizerId, RunState.fresh(facts, modelName,
+          initName, snapshot, System.currentTimeMillis()).map());
     }
     if (maxId >= start.config().vocabSize()) {
       throw new UserError("train.sequences of tokenizer " + tokenizerId + " hold token id "
@@ -313,22 +294,22 @@ public final class TrainJob extends StageCommand {
         .filter(e -> !Decoder.isAdapter(e.getKey())).mapToLong(e -> e.getValue().data().length)
         .sum();
     long trainableParameters = trainable.values().stream().mapToLong(t -> t.data().length).sum();
-    Map<String, String> state = new TreeMap<>(start.state());
+    RunState state = new RunState(start.state());
     if (resumed != null) {
-      state.put("resumes", Long.toString(Long.parseLong(state.getOrDefault("resumes", "0")) + 1));
+      state = state.withResumes(state.resumes() + 1);
     }
     Checkpoint current = new Checkpoint(start.step(), start.config(), start.tokenizer(),
-        trainable, start.optimizer(), state);
+        trainable, start.optimizer(), state.map());
 
     Run run = new Run(runId, trainRun, s, modelName, initName, start.config(), baseParameters,
         trainableParameters, tokenizerId, seqLen, snapshot, trainCount, validationCount, workers,
-        totalSteps, stepsPerEpoch, dir, new Timestamp(Long.parseLong(state.get("started_at"))));
-    double priorSeconds = Double.parseDouble(state.get("seconds"));
-    List<Row> metrics = new ArrayList<>();
+        totalSteps, stepsPerEpoch, dir, new Timestamp(state.startedAtMillis()));
+    double priorSeconds = state.seconds();
+    List<StepMetric> metrics = new ArrayList<>();
     if (resumed != null) {
-      metrics.addAll(TableWriter.runRows(spark, "train.metrics", runId)
+      TableWriter.runRows(spark, "train.metrics", runId)
           .where(col("train_run").equalTo(trainRun).and(col("step").leq(resumed.step())))
-          .orderBy("step").collectAsList());
+          .orderBy("step").collectAsList().forEach(r -> metrics.add(StepMetric.of(r)));
     }
     TrainingStats stats = new TrainingStats(trainRun, s, workers, trainableParameters);
     if (resumed == null) {
@@ -384,14 +365,13 @@ public final class TrainJob extends StageCommand {
         long roundTokens = java.util.Arrays.stream(r.tokens()).sum();
         double elapsed = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
         for (int j = 0; j < k; j++) {
-          metrics.add(RowFactory.create(runId, trainRun, step + j + 1, epoch + 1, r.loss()[j],
-              r.gradNorm()[j], null, cfg.lrAt(step + j), r.tokens()[j],
-              roundTokens / r.wallSeconds(), elapsed));
+          metrics.add(new StepMetric(step + j + 1, epoch + 1, r.loss()[j], r.gradNorm()[j],
+              null, cfg.lrAt(step + j), r.tokens()[j], roundTokens / r.wallSeconds(), elapsed));
         }
-        Map<String, String> st = new TreeMap<>(r.state().state());
-        st.put("tokens", Long.toString(Long.parseLong(st.get("tokens")) + roundTokens));
+        RunState st = new RunState(r.state().state());
+        st = st.withTokens(st.tokens() + roundTokens);
         if (step == 0) {
-          st.put("first_loss", Double.toString(r.loss()[0]));
+          st = st.withFirstLoss(r.loss()[0]);
         }
         current = withState(r.state(), st);
         stats.add(step + 1, step + k, r, roundTokens);
@@ -404,8 +384,8 @@ public final class TrainJob extends StageCommand {
           spark.sparkContext().setJobDescription("train " + trainRun + ": validation loss "
               + "after step " + step + " (" + validationCount + " held-out sequences)");
           lastValidation = pa.validationLoss(validationRows, current, cfg, s.batchPerWorker());
-          Row last = metrics.remove(metrics.size() - 1);
-          metrics.add(withValidation(last, lastValidation));
+          StepMetric last = metrics.remove(metrics.size() - 1);
+          metrics.add(last.withValidation(lastValidation));
         }
         progress(trainRun, step, totalSteps, epoch, stepsPerEpoch, r.loss()[(int) k - 1],
             lastValidation, cfg.lrAt(step - 1), roundTokens / r.wallSeconds(),
@@ -414,8 +394,7 @@ public final class TrainJob extends StageCommand {
           spark.sparkContext().setJobDescription("train " + trainRun + ": checkpoint at step "
               + step);
           double seconds = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
-          st.put("seconds", Double.toString(seconds));
-          current = withState(current, st);
+          current = withState(current, st.withSeconds(seconds));
           Path ck = checkpoints.resolve(String.format(Locale.ROOT, "step-%09d", step));
           // the steps first, the checkpoint next: a resumed run finds every step up to its
           // checkpoint in the table (and drops any after it)
@@ -471,12 +450,14 @@ public final class TrainJob extends StageCommand {
     }
   }
 
-  private static Result result(Run run, Checkpoint current, List<Row> metrics, RunStatus status,
-      Double validation, String checkpoint, String hf, String message, TrainingStats stats) {
-    double first = Double.parseDouble(current.state().get("first_loss"));
-    double last = metrics.isEmpty() ? Double.NaN : metrics.get(metrics.size() - 1).getDouble(4);
-    double seconds = Double.parseDouble(current.state().get("seconds"));
-    long tokens = Long.parseLong(current.state().get("tokens"));
+  private static Result result(Run run, Checkpoint current, List<StepMetric> metrics,
+      RunStatus status, Double validation, String checkpoint, String hf, String message,
+      TrainingStats stats) {
+    RunState state = new RunState(current.state());
+    double first = state.firstLoss();
+    double last = metrics.isEmpty() ? Double.NaN : metrics.get(metrics.size() - 1).loss();
+    double seconds = state.seconds();
+    long tokens = state.tokens();
     return new Result(run.trainRun(), status, current.step(), run.totalSteps(), first, last,
         validation, seconds > 0 ? tokens / seconds : 0, checkpoint, hf, run.dir(), message,
         stats.totals());
@@ -596,9 +577,9 @@ public final class TrainJob extends StageCommand {
     return (step / every + 1) * every;
   }
 
-  private static Checkpoint withState(Checkpoint c, Map<String, String> state) {
+  private static Checkpoint withState(Checkpoint c, RunState state) {
     return new Checkpoint(c.step(), c.config(), c.tokenizer(), c.parameters(), c.optimizer(),
-        new TreeMap<>(state));
+        new TreeMap<>(state.map()));
   }
 
   /** The state with the frozen parameters put back: a complete checkpoint. */
@@ -606,15 +587,6 @@ public final class TrainJob extends StageCommand {
     Map<String, Tensor> all = new TreeMap<>(frozen);
     all.putAll(c.parameters());
     return new Checkpoint(c.step(), c.config(), c.tokenizer(), all, c.optimizer(), c.state());
-  }
-
-  private static Row withValidation(Row r, double validation) {
-    Object[] v = new Object[r.length()];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = r.get(i);
-    }
-    v[6] = Double.isNaN(validation) ? null : validation;
-    return RowFactory.create(v);
   }
 
   private static void progress(String trainRun, long step, long total, int epoch,
@@ -655,8 +627,9 @@ public final class TrainJob extends StageCommand {
   }
 
   /** Replaces the run's steps in train.metrics, then its row in train.runs. */
-  private static void writeRun(SparkSession spark, Run run, Checkpoint current, List<Row> metrics,
-      RunStatus status, String message, double seconds, String checkpoint, String hf) {
+  private static void writeRun(SparkSession spark, Run run, Checkpoint current,
+      List<StepMetric> metrics, RunStatus status, String message, double seconds,
+      String checkpoint, String hf) {
     writeMetrics(spark, run, metrics);
     writeRunRow(spark, run, current, metrics, status, message, seconds, checkpoint, hf);
   }
@@ -665,18 +638,20 @@ public final class TrainJob extends StageCommand {
     return col("run_id").equalTo(run.runId()).and(col("train_run").equalTo(run.trainRun()));
   }
 
-  private static void writeMetrics(SparkSession spark, Run run, List<Row> metrics) {
+  private static void writeMetrics(SparkSession spark, Run run, List<StepMetric> metrics) {
     spark.sparkContext().setJobDescription("train " + run.trainRun() + ": write train.metrics");
-    TableWriter.overwrite(spark, "train.metrics", metrics, rowsOf(run));
+    TableWriter.overwrite(spark, "train.metrics", metrics.stream()
+        .map(m -> m.row(run.runId(), run.trainRun())).toList(), rowsOf(run));
   }
 
   private static void writeRunRow(SparkSession spark, Run run, Checkpoint current,
-      List<Row> metrics, RunStatus status, String message, double seconds, String checkpoint,
-      String hf) {
-    Double loss = metrics.isEmpty() ? null : metrics.get(metrics.size() - 1).getDouble(4);
+      List<StepMetric> metrics, RunStatus status, String message, double seconds,
+      String checkpoint, String hf) {
+    RunState state = new RunState(current.state());
+    Double loss = metrics.isEmpty() ? null : metrics.get(metrics.size() - 1).loss();
     Double validation = null;
-    for (Row m : metrics) {
-      validation = m.isNullAt(6) ? validation : Double.valueOf(m.getDouble(6));
+    for (StepMetric m : metrics) {
+      validation = m.validationLoss() == null ? validation : m.validationLoss();
     }
     Map<String, String> hyper = new TreeMap<>(run.s().given());
     hyper.put("workers", Integer.toString(run.workers()));
@@ -686,9 +661,9 @@ public final class TrainJob extends StageCommand {
         run.trainable(), scala.collection.JavaConverters.mapAsScalaMap(hyper), run.tokenizerId(),
         run.seqLen(), run.snapshot(), run.trainSequences(), run.validationSequences(),
         run.workers(), run.totalSteps(), current.step(),
-        Long.parseLong(current.state().get("tokens")), loss, validation, status.column(), message,
+        state.tokens(), loss, validation, status.column(), message,
         run.startedAt(), new Timestamp(System.currentTimeMillis()), seconds,
-        Integer.parseInt(current.state().getOrDefault("resumes", "0")), checkpoint, hf);
+        state.resumes(), checkpoint, hf);
     spark.sparkContext().setJobDescription("train " + run.trainRun() + ": write train.runs ("
         + status + ")");
     TableWriter.overwrite(spark, "train.runs", List.of(row), rowsOf(run));

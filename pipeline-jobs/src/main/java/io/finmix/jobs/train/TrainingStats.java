@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.apache.spark.sql.Row;
 
 /**
  * Where a Spark training run's time went, round by round (the counterpart of DL4J's Spark
@@ -78,7 +77,7 @@ final class TrainingStats {
   }
 
   /** Writes {@code dir/training-stats.html}: settings, time split, loss curve, rounds. */
-  void write(Path dir, List<Row> metrics) {
+  void write(Path dir, List<StepMetric> metrics) {
     Totals t = totals();
     StringBuilder h = new StringBuilder();
     h.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>finmix training stats: ")
@@ -127,19 +126,19 @@ final class TrainingStats {
   }
 
   /** An inline SVG of training loss (blue) and validation loss (orange dots) by step. */
-  private static String chart(List<Row> metrics) {
+  private static String chart(List<StepMetric> metrics) {
     if (metrics.isEmpty()) {
       return "<p>no steps yet</p>\n";
     }
-    double maxStep = metrics.get(metrics.size() - 1).getLong(2);
+    double maxStep = metrics.get(metrics.size() - 1).step();
     double lo = Double.MAX_VALUE;
     double hi = -Double.MAX_VALUE;
-    for (Row m : metrics) {
-      lo = Math.min(lo, m.getDouble(4));
-      hi = Math.max(hi, m.getDouble(4));
-      if (!m.isNullAt(6)) {
-        lo = Math.min(lo, m.getDouble(6));
-        hi = Math.max(hi, m.getDouble(6));
+    for (StepMetric m : metrics) {
+      lo = Math.min(lo, m.loss());
+      hi = Math.max(hi, m.loss());
+      if (m.validationLoss() != null) {
+        lo = Math.min(lo, m.validationLoss());
+        hi = Math.max(hi, m.validationLoss());
       }
     }
     double span = Math.max(hi - lo, 1e-9);
@@ -147,13 +146,13 @@ final class TrainingStats {
     int hgt = 240;
     StringBuilder line = new StringBuilder();
     StringBuilder dots = new StringBuilder();
-    for (Row m : metrics) {
-      double x = 40 + (w - 50) * m.getLong(2) / Math.max(1, maxStep);
+    for (StepMetric m : metrics) {
+      double x = 40 + (w - 50) * m.step() / Math.max(1, maxStep);
       line.append(String.format(Locale.ROOT, "%.1f,%.1f ", x,
-          10 + (hgt - 40) * (hi - m.getDouble(4)) / span));
-      if (!m.isNullAt(6)) {
+          10 + (hgt - 40) * (hi - m.loss()) / span));
+      if (m.validationLoss() != null) {
         dots.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" "
-            + "fill=\"#e67e22\"/>", x, 10 + (hgt - 40) * (hi - m.getDouble(6)) / span));
+            + "fill=\"#e67e22\"/>", x, 10 + (hgt - 40) * (hi - m.validationLoss()) / span));
       }
     }
     return String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" "
