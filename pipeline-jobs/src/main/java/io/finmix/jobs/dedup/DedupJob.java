@@ -119,9 +119,10 @@ public final class DedupJob extends StageCommand {
       report.put("run_id", runId);
       report.put("seconds", (System.nanoTime() - started) / 1e9);
       Map<String, String> byTask = new TreeMap<>();
-      settings.promptTextByTask().forEach((t, p) -> byTask.put(t, p ? "prompt" : "input"));
-      report.put("settings", Map.of("text", settings.promptText() ? "prompt" : "input",
-          "text_by_task", byTask, "label_conflicts", settings.dropAllConflicts() ? "drop_all" : "majority",
+      settings.promptTextByTask().forEach((t, p) -> byTask.put(t, DedupSettings.textName(p)));
+      report.put("settings", Map.of("text", DedupSettings.textName(settings.promptText()),
+          "text_by_task", byTask,
+          "label_conflicts", settings.dropAllConflicts() ? "drop_all" : "majority",
           "near", settings.nearEnabled(), "shingle", settings.shingle(),
           "num_perm", settings.numPerm(), "bands", settings.bands(), "rows", settings.rows(),
           "threshold", settings.threshold()));

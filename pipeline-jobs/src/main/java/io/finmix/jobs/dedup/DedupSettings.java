@@ -35,18 +35,11 @@ public record DedupSettings(
 
   public static DedupSettings of(FinmixConfig config) {
     Config c = config.config();
-    String text = c.getString("dedup.text");
-    if (!text.equals("prompt") && !text.equals("input")) {
-      throw bad(config, "dedup.text", "expected prompt or input, got '" + text + "'");
-    }
+    boolean promptText = isPromptText(config, "dedup.text", c.getString("dedup.text"));
     Map<String, Boolean> byTask = new TreeMap<>();
     for (Map.Entry<String, ConfigValue> e : c.getConfig("dedup.text_by_task").root().entrySet()) {
-      Object v = e.getValue().unwrapped();
-      if (!"prompt".equals(v) && !"input".equals(v)) {
-        throw bad(config, "dedup.text_by_task." + e.getKey(), "expected prompt or input, got '"
-            + v + "'");
-      }
-      byTask.put(e.getKey(), "prompt".equals(v));
+      byTask.put(e.getKey(), isPromptText(config, "dedup.text_by_task." + e.getKey(),
+          e.getValue().unwrapped()));
     }
     String conflicts = c.getString("dedup.label_conflicts");
     if (!conflicts.equals("majority") && !conflicts.equals("drop_all")) {
@@ -80,7 +73,7 @@ public record DedupSettings(
       throw bad(config, "dedup.near.shingle", "must be at least 1");
     }
     List<String> keepApart = c.getStringList("dedup.keep_apart");
-    return new DedupSettings(TextNormalizer.of(c), text.equals("prompt"), Map.copyOf(byTask),
+    return new DedupSettings(TextNormalizer.of(c), promptText, Map.copyOf(byTask),
         List.copyOf(keepApart),
         List.copyOf(rank),
         conflicts.equals("drop_all"), c.getBoolean("dedup.near.enabled"), shingle, numPerm,
@@ -103,6 +96,19 @@ public record DedupSettings(
         ? (instruction == null ? "" : instruction) + "\n" + input
         : (input.isEmpty() && instruction != null ? instruction : input);
     return normalizer.normalize(raw);
+  }
+
+  /** A text setting's value: true for prompt, false for input, else a user error. */
+  private static boolean isPromptText(FinmixConfig config, String key, Object value) {
+    if (!"prompt".equals(value) && !"input".equals(value)) {
+      throw bad(config, key, "expected prompt or input, got '" + value + "'");
+    }
+    return "prompt".equals(value);
+  }
+
+  /** The name of a text setting, as the config spells it. */
+  static String textName(boolean promptText) {
+    return promptText ? "prompt" : "input";
   }
 
   private static UserError bad(FinmixConfig config, String key, String problem) {
