@@ -107,7 +107,7 @@ final class BenchmarkScorer implements Serializable {
     String task = b.templateOf(r.getString(4));
     Map<String, String> fields = PromptTemplates.fields(r.getString(3), task, r.getString(5),
         r.getString(6), r.getString(7), r.getString(8), choices);
-    PromptTemplates.Template t = templates.of(task);
+    PromptTemplates.Template t = templates.of(b.template(), r.getString(3), r.getString(4));
     String prompt = demonstrations.getOrDefault(b.name(), "")
         + templates.render(t, b.instructionVariant(), fields).prompt();
     List<String> answers = new ArrayList<>();

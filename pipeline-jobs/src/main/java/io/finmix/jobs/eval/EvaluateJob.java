@@ -18,6 +18,7 @@ import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.JavaBytes;
 import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.StageResult;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.task.Benchmarks.Benchmark;
@@ -105,7 +106,8 @@ public final class EvaluateJob extends StageCommand {
   }
 
   /** What was scored: rows per training run, checkpoint, benchmark and mode, and accuracy. */
-  public record Result(String runId, List<String> lines, double seconds, long rows) {
+  public record Result(String runId, List<String> lines, double seconds, long rows)
+      implements StageResult {
 
     public void print(PrintStream out) {
       out.printf(Locale.ROOT, "evaluate %s: %d predictions in %.1f s%n", runId, rows, seconds);
@@ -388,7 +390,8 @@ public final class EvaluateJob extends StageCommand {
       for (Row r : shots) {
         List<String> choices = b.choicesOf(r.isNullAt(6) ? null : r.getList(6));
         String task = b.templateOf(r.getString(1));
-        PromptTemplates.Rendered p = templates.render(templates.of(task), b.instructionVariant(),
+        PromptTemplates.Rendered p = templates.render(
+            templates.of(b.template(), r.getString(0), r.getString(1)), b.instructionVariant(),
             PromptTemplates.fields(r.getString(0), task, r.getString(2), r.getString(3),
                 r.getString(4), r.getString(5), choices));
         prefix.append(p.prompt()).append(p.answer()).append("\n\n");

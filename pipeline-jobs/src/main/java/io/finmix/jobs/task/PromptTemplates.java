@@ -17,7 +17,11 @@ import java.util.TreeSet;
  * Per-task prompt templates ({@code conf/prompts.conf}): paraphrased instruction variants, a
  * prompt layout and an answer layout, with {@code {field}} placeholders filled from the record.
  * Each row gets one variant, picked by a hash of the recipe seed and its record_id, so the
- * same row reads the same way in every run.
+ * same row reads the same way in every run. A source may have its own template (the file's
+ * {@code sources} block), as each dataset has its own instruction in PIXIU's and FinGPT's
+ * training data: datasets of one task can label by different conventions (FiQA-SA's
+ * thresholded scores leave few texts neutral; FPB and TFNS label most of theirs neutral), and
+ * a model can only learn both when its prompt says which dataset a text is from.
  */
 public final class PromptTemplates implements Serializable {
 
@@ -34,10 +38,13 @@ public final class PromptTemplates implements Serializable {
   public record Rendered(String prompt, String answer, int variant) {}
 
   private final Map<String, Template> byTask;
+  private final Map<String, String> bySource;
   private final String description;
 
-  private PromptTemplates(Map<String, Template> byTask, String description) {
+  private PromptTemplates(Map<String, Template> byTask, Map<String, String> bySource,
+      String description) {
     this.byTask = byTask;
+    this.bySource = bySource;
     this.description = description;
   }
 
@@ -73,11 +80,43 @@ public final class PromptTemplates implements Serializable {
         throw new UserError(file.description() + ": a `default` template is required (tasks "
             + "without their own template use it)");
       }
-      return new PromptTemplates(out, file.description());
+      return new PromptTemplates(out, sources(file, out), file.description());
     } catch (ConfigException e) {
       throw new UserError("invalid prompts file " + file.description() + ": " + e.getMessage(),
           e);
     }
+  }
+
+  /** The {@code sources { source = template }} block: each name checked against the file's. */
+  private static Map<String, String> sources(ConfFiles.ConfFile file,
+      Map<String, Template> templates) {
+    Config root = file.config().resolve();
+    Map<String, String> out = new TreeMap<>();
+    if (!root.hasPath("sources")) {
+      return out;
+    }
+    Config sources = root.getConfig("sources");
+    for (String source : new TreeSet<>(sources.root().keySet())) {
+      String name = sources.getString("\"" + source + "\"");
+      if (!templates.containsKey(name)) {
+        throw new UserError(file.description() + ": sources." + source + ": template '" + name
+            + "' is not declared (templates: " + templates.keySet() + ")");
+      }
+      out.put(source, name);
+    }
+    return out;
+  }
+
+  /**
+   * The template a record is rendered with: {@code name} when it is set (a recipe component's
+   * or a benchmark's), else its source's ({@code sources} block), else its task's.
+   */
+  public Template of(String name, String source, String task) {
+    if (name != null && !name.isEmpty()) {
+      return of(name);
+    }
+    String own = bySource.get(source);
+    return own != null ? byTask.get(own) : of(task);
   }
 
   /** The template of a task ({@code default} when it has none). */
@@ -95,11 +134,11 @@ public final class PromptTemplates implements Serializable {
   }
 
   /**
-   * Renders one record. {@code {instruction}} in a variant is the record's own instruction; in
+   * Renders one record with its source's or task's template. {@code {instruction}} in a variant is the record's own instruction; in
    * the prompt, the chosen variant. Blank lines left by empty fields are folded.
    */
   public Rendered render(String recordId, long seed, Map<String, String> fields) {
-    return render(of(fields.get("task")), recordId, seed, fields);
+    return render(of(null, fields.get("source"), fields.get("task")), recordId, seed, fields);
   }
 
   /** Renders one record with template {@code t}, the instruction variant by the record. */

@@ -40,6 +40,7 @@ class PromptTemplatesTest {
     // A task without a template of its own falls back to default, without blank lead lines.
     Map<String, String> other = sentiment("Tell me more.", "ok");
     other.put("task", "no_such_task");
+    other.put("source", "no_such_source");
     assertThat(t.render("rec-2", 7, other).prompt()).isEqualTo("Tell me more.");
   }
 
@@ -83,5 +84,43 @@ class PromptTemplatesTest {
         + "  sentiment { prompt = \"{input}\", answer = \"{output}\" }\n}\n");
     assertThatThrownBy(() -> PromptTemplates.load(h.toString()))
         .hasMessageContaining("a `default` template is required");
+  }
+
+  @Test
+  void aSourceWithItsOwnTemplateUsesItAndANamedTemplateComesFirst() throws Exception {
+    Path f = Files.writeString(dir.resolve("src.conf"), "templates {\n"
+        + "  default { prompt = \"{input}\", answer = \"{output}\" }\n"
+        + "  sentiment { prompt = \"News: {input}\", answer = \" {label}\" }\n"
+        + "  post { prompt = \"Post: {input}\", answer = \" {label}\" }\n"
+        + "  plain { prompt = \"\", answer = \"{input}\" }\n"
+        + "}\nsources { fiqa = post }\n");
+    PromptTemplates t = PromptTemplates.load(f.toString());
+    Map<String, String> fiqa = sentiment("Up 5%.", "positive");
+    fiqa.put("source", "fiqa");
+    assertThat(t.render("r", 1, fiqa).prompt()).isEqualTo("Post: Up 5%.");
+    assertThat(t.render("r", 1, sentiment("Up 5%.", "positive")).prompt())
+        .isEqualTo("News: Up 5%.");
+    assertThat(t.of("plain", "fiqa", "sentiment").task()).isEqualTo("plain");
+    assertThat(t.of("", "fiqa", "sentiment").task()).isEqualTo("post");
+    assertThat(t.of(null, "fpb", "no_such_task").task()).isEqualTo("default");
+
+    Path g = Files.writeString(dir.resolve("badsrc.conf"), "templates {\n"
+        + "  default { prompt = \"{input}\", answer = \"{output}\" }\n}\n"
+        + "sources { fiqa = post }\n");
+    assertThatThrownBy(() -> PromptTemplates.load(g.toString())).isInstanceOf(UserError.class)
+        .hasMessageContaining("badsrc.conf").hasMessageContaining("sources.fiqa")
+        .hasMessageContaining("template 'post' is not declared");
+  }
+
+  @Test
+  void theShippedSentimentDatasetsEachReadAsTheirKindOfText() {
+    PromptTemplates t = PromptTemplates.load("prompts.conf");
+    Map<String, String> row = sentiment("Shares up.", "positive");
+    for (String[] c : new String[][] {{"fpb", "news"}, {"tfns", "tweet"},
+        {"pixiu_fiqasa", "post"}}) {
+      row.put("source", c[0]);
+      assertThat(t.render("rec-1", 7, row).prompt()).contains(c[1])
+          .endsWith("Text: Shares up.\nAnswer:");
+    }
   }
 }
