@@ -8,9 +8,20 @@ import java.util.function.IntBinaryOperator;
  * A training batch of packed rows, all [rows, seq]: input ids, next-token labels, the loss mask
  * on those labels, segment ids (1, 2, ... per packed example, 0 on padding) and positions that
  * restart at 0 in every example. A token predicts the next token of its own example only.
+ *
+ * <p>The loss is the mean over the masked tokens ({@code perExample} false), or the mean over
+ * the examples of each example's mean over its masked tokens ({@code perExample} true): then a
+ * one-token answer (a sentiment label) weighs as much as a forty-token one (an entity list),
+ * and a mixture's shares of examples are its shares of the gradient.
  */
 public record Batch(int[][] ids, int[][] labels, int[][] lossMask, int[][] segments,
-    int[][] positions) {
+    int[][] positions, boolean perExample) {
+
+  /** A batch whose loss is the mean over its masked tokens. */
+  public Batch(int[][] ids, int[][] labels, int[][] lossMask, int[][] segments,
+      int[][] positions) {
+    this(ids, labels, lossMask, segments, positions, false);
+  }
 
   public Batch {
     int rows = ids.length;
@@ -26,6 +37,11 @@ public record Batch(int[][] ids, int[][] labels, int[][] lossMask, int[][] segme
         throw new IllegalArgumentException("batch row " + r + " differs in length");
       }
     }
+  }
+
+  /** The same batch, its loss the mean over examples of each example's token mean. */
+  public Batch weightedPerExample() {
+    return new Batch(ids, labels, lossMask, segments, positions, true);
   }
 
   public int rows() {

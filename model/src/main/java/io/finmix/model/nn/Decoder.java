@@ -299,6 +299,8 @@ public final class Decoder implements AutoCloseable {
     int[] length = new int[n];
     int spans = 0;
     int[] lossRows = new int[n];
+    int[] lossSpan = new int[n];
+    double[] spanMask = new double[n];
     int m = 0;
     double count = 0;
     for (int r = 0; r < rows; r++) {
@@ -329,12 +331,18 @@ public final class Decoder implements AutoCloseable {
         length[spans - 1]++;
         int mask = batch.lossMask()[r][i];
         if (mask != 0) {
+          lossSpan[m] = spans - 1;
           lossRows[m++] = k;
           count += mask;
+          spanMask[spans - 1] += mask;
         }
       }
     }
     int[] rowsWithLoss = Arrays.copyOf(lossRows, m);
+    int examples = 0;
+    for (int s = 0; s < spans; s++) {
+      examples += spanMask[s] > 0 ? 1 : 0;
+    }
     int[] labels = new int[m];
     float[] weights = new float[m];
     float[] mask = new float[m];
@@ -342,7 +350,9 @@ public final class Decoder implements AutoCloseable {
       int k = rowsWithLoss[j];
       labels[j] = batch.labels()[k / t][k % t];
       mask[j] = batch.lossMask()[k / t][k % t];
-      weights[j] = (float) (mask[j] / Math.max(1, count));
+      // the token mean, or the mean over examples of each one's token mean
+      weights[j] = (float) (batch.perExample() ? mask[j] / (spanMask[lossSpan[j]] * examples)
+          : mask[j] / Math.max(1, count));
     }
     return new Plan(n, ids, pos, Attention.Spans.of(start, length, spans), rowsWithLoss, labels,
         weights, mask);
@@ -390,7 +400,7 @@ public final class Decoder implements AutoCloseable {
     return out;
   }
 
-  /** The mean cross-entropy over the batch's masked tokens. */
+  /** The batch's loss: the mean cross-entropy over its masked tokens, or its examples. */
   public double loss(Batch batch) {
     Plan p = plan(batch);
     double[] l = losses(p, false, null, false);

@@ -41,6 +41,27 @@ class DecoderTest {
   }
 
   @Test
+  void perExampleWeightingAveragesEachExamplesMeanNotEveryToken() {
+    Decoder d = new Decoder(TINY, 11);
+    Random r = new Random(9);
+    int[] shortAnswer = example(r, 6, TINY.vocabSize());
+    int[] longAnswer = example(r, 12, TINY.vocabSize());
+    int[] other = example(r, 8, TINY.vocabSize());
+    // the loss on the last token of the first, the last 8 of the second, the last 3 of the third
+    int[] lossFrom = {5, 4, 5};
+    Batch tokens = Batch.ofPackedExamples(List.of(List.of(shortAnswer, longAnswer),
+        List.of(other)), 20, (row, e) -> lossFrom[row == 0 ? e : 2]);
+    INDArray each = d.tokenLosses(tokens);
+    double a = each.getDouble(0, 4);
+    double b = each.get(NDArrayIndex.point(0), NDArrayIndex.interval(6, 17)).sumNumber()
+        .doubleValue();
+    double c = each.get(NDArrayIndex.point(1), NDArrayIndex.all()).sumNumber().doubleValue();
+    org.assertj.core.data.Offset<Double> close = org.assertj.core.data.Offset.offset(1e-5);
+    assertThat(d.loss(tokens)).isCloseTo((a + b + c) / (1 + 8 + 3), close);
+    assertThat(d.loss(tokens.weightedPerExample())).isCloseTo((a / 1 + b / 8 + c / 3) / 3, close);
+  }
+
+  @Test
   void aPackedRowGivesEachExampleTheLossAndLogitsItHasAlone() {
     for (ModelConfig config : List.of(TINY, llamaLike(DType.FLOAT), gpt2Like(DType.FLOAT))) {
       Decoder d = new Decoder(config, 11);

@@ -14,6 +14,7 @@ import com.typesafe.config.Config;
 import io.finmix.jobs.core.Commands;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.StageResult;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.task.Benchmarks.Benchmark;
@@ -73,7 +74,7 @@ public final class AggregateJob extends StageCommand {
 
   /** What aggregate wrote. */
   public record Result(String runId, long scores, long comparisons, List<Row> leaderboard,
-      String report, double seconds) {
+      String report, double seconds) implements StageResult {
 
     public void print(PrintStream out) {
       out.printf(Locale.ROOT, "aggregate %s: %d scores, %d comparisons in %.1f s%n", runId,

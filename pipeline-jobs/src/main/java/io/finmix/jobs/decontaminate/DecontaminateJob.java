@@ -8,6 +8,7 @@ import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.StageResult;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.task.Benchmarks;
@@ -62,7 +63,8 @@ public final class DecontaminateJob extends StageCommand {
   }
 
   /** Distinct training rows matched, per benchmark and training source. */
-  public record Result(Map<String, Map<String, Long>> byBenchmark, long removed, String report) {
+  public record Result(Map<String, Map<String, Long>> byBenchmark, long removed, String report)
+      implements StageResult {
 
     public void print(PrintStream out) {
       out.printf("%-18s %-22s %9s%n", "benchmark", "training source", "rows");

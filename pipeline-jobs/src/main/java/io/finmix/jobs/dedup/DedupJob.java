@@ -7,6 +7,7 @@ import io.finmix.jobs.core.Commands;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.StageResult;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import java.io.IOException;
@@ -53,7 +54,8 @@ public final class DedupJob extends StageCommand {
   }
 
   /** Counts of the stage: per source, rows in, kept, and removed by reason. */
-  public record Result(Map<String, Map<String, Long>> bySource, String report) {
+  public record Result(Map<String, Map<String, Long>> bySource, String report)
+      implements StageResult {
 
     public void print(PrintStream out) {
       out.printf("%-22s %9s %9s  %s%n", "source", "records", "deduped", "removed");

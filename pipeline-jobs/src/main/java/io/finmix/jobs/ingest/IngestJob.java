@@ -17,6 +17,7 @@ import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.HadoopConf;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.StageResult;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.schemas.TableSchemas;
@@ -85,7 +86,8 @@ public final class IngestJob extends StageCommand {
   }
 
   /** What an ingest run did: per-source counts, and where its report is. */
-  public record Result(Map<String, IngestStats> sources, IngestStats total, String report) {
+  public record Result(Map<String, IngestStats> sources, IngestStats total, String report)
+      implements StageResult {
 
     /** The per-source table users see at the end of the stage. */
     public void print(PrintStream out) {

@@ -9,6 +9,7 @@ import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.StageResult;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.task.PromptTemplates;
@@ -70,7 +71,8 @@ public final class MixJob extends StageCommand {
   }
 
   /** Per recipe, per component: the report's figures. */
-  public record Result(Map<String, List<Map<String, Object>>> byRecipe, String report) {
+  public record Result(Map<String, List<Map<String, Object>>> byRecipe, String report)
+      implements StageResult {
 
     public void print(PrintStream out) {
       out.printf("%-24s %-14s %9s %9s %9s %9s %7s%n", "recipe", "component", "examples",

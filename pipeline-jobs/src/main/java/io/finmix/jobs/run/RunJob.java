@@ -3,7 +3,10 @@ package io.finmix.jobs.run;
 import io.finmix.jobs.core.Commands;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.StableHash;
+import io.finmix.jobs.core.Stage;
 import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.StageResult;
+import io.finmix.jobs.core.StageRunner;
 import io.finmix.jobs.core.StageState;
 import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.decontaminate.DecontaminateJob;
@@ -25,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -76,9 +78,6 @@ public final class RunJob extends StageCommand {
 
   private final List<Done> done = new ArrayList<>();
   private FinmixConfig config;
-  private SparkSession spark;
-  private Configuration hadoop;
-  private boolean upstreamRan;
 
   @Override
   public int run(FinmixConfig given) {
@@ -95,93 +94,43 @@ public final class RunJob extends StageCommand {
         "ingest.sources", given.config().getString("run.sources"),
         "ingest.data_root", dir,
         "ingest.only", List.of()));
-    spark = session(config, "run");
-    hadoop = spark.sparkContext().hadoopConfiguration();
+    SparkSession spark = session(config, "run");
+    StageRunner runner = new StageRunner(spark, config, System.out);
     String runId = config.runId();
 
-    stage(sample ? stages : List.of(), "sample-data", dir,
-        () -> StageState.of(StageState.config(config, "sample_data"), dir),
-        () -> StageState.files(hadoop, dir),
-        () -> SampleDataJob.generate(config, dir));
-    stage(stages, "ingest", config.config().getString("ingest.sources"),
-        () -> StageState.of(StageState.config(config, "ingest"),
-            StageState.confFiles(config, "ingest.sources"),
-            StageState.files(hadoop, sample ? dir : IngestJob.dataRoot(config))),
-        () -> StageState.tables(spark, runId, "corpus.records", "corpus.quarantine"),
-        () -> IngestJob.ingest(spark, config).print(System.out));
-    stage(stages, "dedup", "",
-        () -> StageState.of(StageState.config(config, "dedup", "normalize"),
-            StageState.tables(spark, runId, "corpus.records")),
-        () -> StageState.tables(spark, runId, "corpus.deduped", "corpus.duplicate_clusters"),
-        () -> DedupJob.dedup(spark, config).print(System.out));
-    stage(stages, "decontaminate", "",
-        () -> StageState.of(StageState.config(config, "decontaminate", "normalize"),
-            StageState.confFiles(config, "decontaminate.benchmarks"),
-            StageState.tables(spark, runId, "corpus.deduped")),
-        () -> StageState.tables(spark, runId, "corpus.clean", "corpus.contamination"),
-        () -> DecontaminateJob.decontaminate(spark, config).print(System.out));
+    // the data stages and the base, each run unless unchanged, and every one after a stage ran
+    boolean upstreamRan = false;
+    for (Stage s : dataStages(spark, sample, dir)) {
+      if (!stages.contains(s.name())) {
+        continue;
+      }
+      StageRunner.Outcome o = runner.run(s, force || upstreamRan, label(s.name()));
+      upstreamRan |= o.status() == StageRunner.Status.RAN;
+      done.add(new Done(s.name(), o.status().toString(), o.seconds()));
+    }
 
-    boolean trained = config.config().getString("run.tokenizer").equals("trained");
-    String tokenizer = trained
-        ? TrainTokenizerJob.outputDir(config).resolve("tokenizer.json").toString()
-        : config.config().getString("run.tokenizer");
-    FinmixConfig before = config;
-    stage(stages, "mix", config.config().getString("mix.recipes")
-            + (trained ? ", then train-tokenizer and mix again" : ""),
-        () -> StageState.of(StageState.config(before, "mix", "run.tokenizer", "train_tokenizer"),
-            StageState.confFiles(before, "mix.recipes", "mix.prompts"),
-            StageState.tables(spark, runId, "corpus.clean")),
-        () -> StageState.of(StageState.tables(spark, runId, "corpus.mixtures"),
-            fileHash(trained ? tokenizer : "")),
-        () -> mix(trained));
-    config = config.with("finmix run", Map.of("tokenize.tokenizer", tokenizer));
-    stage(stages, "tokenize", tokenizer + ", seq_len " + config.config().getInt("tokenize.seq_len"),
-        () -> StageState.of(StageState.config(config, "tokenize"), fileHash(tokenizer),
-            StageState.tables(spark, runId, "corpus.mixtures")),
-        () -> StageState.tables(spark, runId, "train.sequences"),
-        () -> TokenizeJob.tokenize(spark, config).print(System.out));
-
-    // the base the sweep fine-tunes (sweep.init = base), pretrained on the run's own text
-    boolean base = config.config().getString("sweep.init").trim().equals(SweepGrid.BASE);
-    FinmixConfig packed = config;
-    stage(base ? stages : List.of(), "pretrain", PretrainJob.runName(config) + ", "
-            + config.config().getLong("pretrain.steps") + " steps",
-        () -> StageState.of(StageState.config(packed, "pretrain", "train", "tokenize"),
-            StageState.confFiles(packed, "train.models"), fileHash(tokenizer),
-            StageState.tableVersion(spark, "train.sequences", runId, Map.of("recipe",
-                packed.config().getString("pretrain.recipe")), null)),
-        () -> StageState.tableVersion(spark, "train.runs", runId, Map.of("train_run",
-            PretrainJob.runName(packed)), null),
-        () -> {
-          PretrainJob.Result r = PretrainJob.pretrain(spark, packed);
-          r.print(System.out);
-          if (r.base() == null) {
-            throw new IllegalStateException("the base did not finish pretraining: "
-                + r.train().message());
-          }
-        });
-
+    // train, evaluate and aggregate the sweep grid: each grid point is skipped when unchanged
+    config = packed(config);
     config = config.with("finmix run", sized(config));
     Sweep sweep = new Sweep(spark, config);
     List<SweepGrid.Point> points = SweepGrid.plan(config);
     Sweep.Result last = null;
-    for (Sweep.Stage s : List.of(Sweep.Stage.TRAIN, Sweep.Stage.EVALUATE, Sweep.Stage.AGGREGATE)) {
+    for (Sweep.Scope s : List.of(Sweep.Scope.TRAIN, Sweep.Scope.EVALUATE, Sweep.Scope.AGGREGATE)) {
       String name = s.name().toLowerCase(Locale.ROOT);
       if (!stages.contains(name)) {
         continue;
       }
-      int n = STAGES.indexOf(name) + 1;
-      LOG.info("run {}: stage {}/{} {} ({} training runs: {})", runId, n, STAGES.size(), name,
-          points.size(), config.config().getList("sweep.recipes").unwrapped());
+      LOG.info("{} ({} training runs: {})", label(name), points.size(),
+          config.config().getList("sweep.recipes").unwrapped());
       long t0 = System.nanoTime();
-      if (force && s == Sweep.Stage.AGGREGATE) {
-        StageState.clear(config, hadoop, "aggregate");
+      if (force && s == Sweep.Scope.AGGREGATE) {
+        runner.forget("aggregate");
       }
       Sweep.Result r = sweep.run(points, s);
       last = r;
-      String what = s == Sweep.Stage.AGGREGATE ? r.aggregate().toString() : summary(r, s);
+      String what = s == Sweep.Scope.AGGREGATE ? r.aggregate().toString() : summary(r, s);
       done.add(new Done(name, what, (System.nanoTime() - t0) / 1e9));
-      LOG.info("run {}: stage {}/{} {}: {}", runId, n, STAGES.size(), name, what);
+      LOG.info("{}: {}", label(name), what);
       if (r.failed()) {
         r.print(System.out);
         printSummary(started);
@@ -193,6 +142,105 @@ public final class RunJob extends StageCommand {
     }
     printSummary(started);
     return 0;
+  }
+
+  /** "run ID: stage N/10 NAME", the head of a stage's progress lines. */
+  private String label(String stage) {
+    return "run " + config.runId() + ": stage " + (STAGES.indexOf(stage) + 1) + "/"
+        + STAGES.size() + " " + stage;
+  }
+
+  /**
+   * The stages before the sweep, in order: sample data, ingest, dedup, decontaminate, mix,
+   * tokenize and the base. Each names what it reads and writes; the base only when the sweep
+   * starts from it.
+   */
+  private List<Stage> dataStages(SparkSession spark, boolean sample, String dir) {
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    String runId = config.runId();
+    FinmixConfig c = config;
+    List<Stage> out = new ArrayList<>();
+    if (sample) {
+      out.add(Stage.of("sample-data", dir,
+          () -> StageState.of(StageState.config(c, "sample_data"), dir),
+          () -> StageState.files(hadoop, dir),
+          () -> {
+            SampleDataJob.generate(c, dir);
+            return StageResult.NONE;
+          }));
+    }
+    out.add(Stage.of("ingest", c.config().getString("ingest.sources"),
+        () -> StageState.of(StageState.config(c, "ingest"),
+            StageState.confFiles(c, "ingest.sources"),
+            StageState.files(hadoop, sample ? dir : IngestJob.dataRoot(c))),
+        () -> StageState.tables(spark, runId, "corpus.records", "corpus.quarantine"),
+        () -> IngestJob.ingest(spark, c)));
+    out.add(Stage.of("dedup", "",
+        () -> StageState.of(StageState.config(c, "dedup", "normalize"),
+            StageState.tables(spark, runId, "corpus.records")),
+        () -> StageState.tables(spark, runId, "corpus.deduped", "corpus.duplicate_clusters"),
+        () -> DedupJob.dedup(spark, c)));
+    out.add(Stage.of("decontaminate", "",
+        () -> StageState.of(StageState.config(c, "decontaminate", "normalize"),
+            StageState.confFiles(c, "decontaminate.benchmarks"),
+            StageState.tables(spark, runId, "corpus.deduped")),
+        () -> StageState.tables(spark, runId, "corpus.clean", "corpus.contamination"),
+        () -> DecontaminateJob.decontaminate(spark, c)));
+
+    boolean trained = trainedTokenizer(c);
+    String tokenizer = tokenizer(c);
+    out.add(Stage.of("mix", c.config().getString("mix.recipes")
+            + (trained ? ", then train-tokenizer and mix again" : ""),
+        () -> StageState.of(StageState.config(c, "mix", "run.tokenizer", "train_tokenizer"),
+            StageState.confFiles(c, "mix.recipes", "mix.prompts"),
+            StageState.tables(spark, runId, "corpus.clean")),
+        () -> StageState.of(StageState.tables(spark, runId, "corpus.mixtures"),
+            fileHash(trained ? tokenizer : "")),
+        () -> mix(spark, c, trained)));
+    FinmixConfig packed = packed(c);
+    out.add(Stage.of("tokenize",
+        tokenizer + ", seq_len " + packed.config().getInt("tokenize.seq_len"),
+        () -> StageState.of(StageState.config(packed, "tokenize"), fileHash(tokenizer),
+            StageState.tables(spark, runId, "corpus.mixtures")),
+        () -> StageState.tables(spark, runId, "train.sequences"),
+        () -> TokenizeJob.tokenize(spark, packed)));
+    // the base the sweep fine-tunes (sweep.init = base), pretrained on the run's own text
+    if (packed.config().getString("sweep.init").trim().equals(SweepGrid.BASE)) {
+      out.add(Stage.of("pretrain", PretrainJob.runName(packed) + ", "
+              + packed.config().getLong("pretrain.steps") + " steps",
+          () -> StageState.of(StageState.config(packed, "pretrain", "train", "tokenize"),
+              StageState.confFiles(packed, "train.models"), fileHash(tokenizer),
+              StageState.tableVersion(spark, "train.sequences", runId, Map.of("recipe",
+                  packed.config().getString("pretrain.recipe")), null)),
+          () -> StageState.tableVersion(spark, "train.runs", runId, Map.of("train_run",
+              PretrainJob.runName(packed)), null),
+          () -> {
+            PretrainJob.Result r = PretrainJob.pretrain(spark, packed);
+            if (r.base() == null) {
+              r.print(System.out);
+              throw new IllegalStateException("the base did not finish pretraining: "
+                  + r.train().message());
+            }
+            return r;
+          }));
+    }
+    return out;
+  }
+
+  private static boolean trainedTokenizer(FinmixConfig config) {
+    return config.config().getString("run.tokenizer").equals("trained");
+  }
+
+  /** The tokenizer the run packs with: the one it trains, or run.tokenizer. */
+  private static String tokenizer(FinmixConfig config) {
+    return trainedTokenizer(config)
+        ? TrainTokenizerJob.outputDir(config).resolve("tokenizer.json").toString()
+        : config.config().getString("run.tokenizer");
+  }
+
+  /** {@code config} with the run's tokenizer as tokenize.tokenizer: what mix leaves. */
+  private static FinmixConfig packed(FinmixConfig config) {
+    return config.with("finmix run", Map.of("tokenize.tokenizer", tokenizer(config)));
   }
 
   /** The training and evaluation size of {@code run} (the run.* keys) over the train section. */
@@ -217,15 +265,15 @@ public final class RunJob extends StageCommand {
     return m;
   }
 
-  private static String summary(Sweep.Result r, Sweep.Stage s) {
+  private static String summary(Sweep.Result r, Sweep.Scope s) {
     Map<Sweep.Step, Integer> counts = new LinkedHashMap<>();
     for (Sweep.Outcome o : r.runs()) {
-      counts.merge(s == Sweep.Stage.TRAIN ? o.train() : o.evaluate(), 1, Integer::sum);
+      counts.merge(s == Sweep.Scope.TRAIN ? o.train() : o.evaluate(), 1, Integer::sum);
     }
     return counts.toString().replaceAll("[{}]", "");
   }
 
-  private void mix(boolean trained) {
+  private static StageResult mix(SparkSession spark, FinmixConfig config, boolean trained) {
     MixJob.Result mixed = MixJob.mix(spark, config);
     if (trained) {
       LOG.info("run {}: train-tokenizer (on {})", config.runId(),
@@ -237,35 +285,7 @@ public final class RunJob extends StageCommand {
       mixed = MixJob.mix(spark, config.with("finmix run", Map.of("tokenize.tokenizer",
           t.tokenizerJson().toString())));
     }
-    mixed.print(System.out);
-  }
-
-  /**
-   * Runs one stage unless it is unchanged: the inputs it last ran on are the inputs now, its
-   * outputs are as it left them, and no stage before it ran in this run.
-   */
-  private void stage(List<String> stages, String name, String detail, Supplier<String> inputs,
-      Supplier<String> outputs, Runnable body) {
-    if (!stages.contains(name)) {
-      return;
-    }
-    int n = STAGES.indexOf(name) + 1;
-    String prefix = "run " + config.runId() + ": stage " + n + "/" + STAGES.size() + " " + name;
-    long t0 = System.nanoTime();
-    String in = inputs.get();
-    var was = StageState.read(config, hadoop, name);
-    if (!force && !upstreamRan && was.isPresent() && was.get().inputs().equals(in)
-        && was.get().outputs().equals(outputs.get())) {
-      LOG.info("{}: unchanged since it last ran, skipped", prefix);
-      done.add(new Done(name, "skipped (unchanged)", (System.nanoTime() - t0) / 1e9));
-      return;
-    }
-    LOG.info("{}{}", prefix, detail.isEmpty() ? "" : " (" + detail + ")");
-    StageState.clear(config, hadoop, name);
-    body.run();
-    StageState.write(config, hadoop, name, new StageState.State(inputs.get(), outputs.get()));
-    upstreamRan = true;
-    done.add(new Done(name, "ran", (System.nanoTime() - t0) / 1e9));
+    return mixed;
   }
 
   private static String fileHash(String path) {

@@ -2,6 +2,9 @@ package io.finmix.jobs.sweep;
 
 import io.finmix.jobs.aggregate.AggregateJob;
 import io.finmix.jobs.core.FinmixConfig;
+import io.finmix.jobs.core.Stage;
+import io.finmix.jobs.core.StageResult;
+import io.finmix.jobs.core.StageRunner;
 import io.finmix.jobs.core.StageState;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
@@ -19,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,7 +49,7 @@ public final class Sweep {
   private static final Logger LOG = LoggerFactory.getLogger(Sweep.class);
 
   /** What a sweep does: train, evaluate, aggregate, or all three. */
-  public enum Stage {
+  public enum Scope {
     ALL, TRAIN, EVALUATE, AGGREGATE;
 
     boolean trains() {
@@ -125,11 +127,13 @@ public final class Sweep {
   private final FinmixConfig config;
   private final Configuration hadoop;
   private final int retries;
+  private final StageRunner runner;
 
   public Sweep(SparkSession spark, FinmixConfig config) {
     this.spark = spark;
     this.config = config;
     this.hadoop = spark.sparkContext().hadoopConfiguration();
+    this.runner = new StageRunner(spark, config, System.out);
     this.retries = config.config().getInt("sweep.retries");
     if (retries < 0) {
       throw new UserError("sweep.retries = " + retries + " must be at least 0");
@@ -161,7 +165,7 @@ public final class Sweep {
   }
 
   /** Runs the points (all of the grid, or the ones picked) with bounded concurrency. */
-  public Result run(List<Point> points, Stage stage) {
+  public Result run(List<Point> points, Scope stage) {
     long started = System.nanoTime();
     int concurrency = config.config().getInt("sweep.concurrency");
     if (concurrency < 1) {
@@ -216,17 +220,21 @@ public final class Sweep {
     AggregateJob.Result aggregated = null;
     if (stage.aggregates() && !stopped) {
       try {
-        String inputs = StageState.of(StageState.tables(spark, config.runId(), "eval.predictions",
-            "train.runs"), StageState.config(config, "aggregate", "evaluate.benchmarks"),
-            StageState.confFiles(config, "evaluate.benchmarks", "aggregate.reference_scores"));
-        if (unchanged("aggregate", inputs, this::aggregateOutputs)) {
-          aggregate = Step.UNCHANGED;
-        } else {
-          aggregated = AggregateJob.aggregate(spark, config);
-          StageState.write(config, hadoop, "aggregate", new StageState.State(inputs,
-              aggregateOutputs()));
-          aggregate = Step.DONE;
-        }
+        AggregateJob.Result[] result = new AggregateJob.Result[1];
+        Stage aggregation = Stage.of("aggregate", "",
+            () -> StageState.of(StageState.tables(spark, config.runId(), "eval.predictions",
+                "train.runs"), StageState.config(config, "aggregate", "evaluate.benchmarks"),
+                StageState.confFiles(config, "evaluate.benchmarks", "aggregate.reference_scores")),
+            this::aggregateOutputs,
+            () -> {
+              // printed with the sweep's summary
+              result[0] = AggregateJob.aggregate(spark, config);
+              return StageResult.NONE;
+            });
+        StageRunner.Outcome o = runner.run(aggregation, false, "sweep " + config.runId()
+            + ": aggregate");
+        aggregate = o.status() == StageRunner.Status.RAN ? Step.DONE : Step.UNCHANGED;
+        aggregated = result[0];
       } catch (UserError e) {
         LOG.error("sweep {}: aggregate failed: {}", config.runId(), e.getMessage());
         aggregate = Step.FAILED;
@@ -241,14 +249,7 @@ public final class Sweep {
         "eval.leaderboard", "eval.cocktail_effect");
   }
 
-  /** True when {@code key} finished before on these inputs and its outputs are as it left them. */
-  private boolean unchanged(String key, String inputs, java.util.function.Supplier<String> outputs) {
-    Optional<StageState.State> was = StageState.read(config, hadoop, key);
-    return was.isPresent() && was.get().inputs().equals(inputs)
-        && was.get().outputs().equals(outputs.get());
-  }
-
-  private Outcome runOne(Point p, Stage stage) {
+  private Outcome runOne(Point p, Scope stage) {
     long t0 = System.nanoTime();
     FinmixConfig pc = config.with("sweep run " + p.trainRun(), p.overrides());
     Step train = Step.NOT_ASKED;
@@ -323,18 +324,18 @@ public final class Sweep {
   private Trained train(Point p, FinmixConfig pc) {
     String key = trainKey(p);
     String inputs = trainInputs(p, pc);
-    if (unchanged(key, inputs, () -> trainOutputs(p)) && finished(p)) {
+    if (runner.unchanged(key, inputs, () -> trainOutputs(p)) && finished(p)) {
       LOG.info("sweep {}: {} finished before on the same inputs: skipped", config.runId(),
           p.trainRun());
       return new Trained(Step.SKIPPED, 0, null);
     }
     // an attempt that began on these inputs and stopped goes on from its checkpoint
     String startedKey = key + ".started";
-    boolean resume = StageState.read(config, hadoop, startedKey)
-        .map(s -> s.inputs().equals(inputs)).orElse(false) && hasCheckpoint(pc, p);
-    StageState.clear(config, hadoop, key);
+    boolean resume = runner.lastInputs(startedKey).map(inputs::equals).orElse(false)
+        && hasCheckpoint(pc, p);
+    runner.forget(key);
     if (!resume) {
-      StageState.write(config, hadoop, startedKey, new StageState.State(inputs, ""));
+      runner.finished(startedKey, inputs, "");
     }
     String message = null;
     int attempts = 0;
@@ -344,9 +345,10 @@ public final class Sweep {
       try {
         LOG.info("sweep {}: train {} (attempt {}{})", config.runId(), p.trainRun(), attempts,
             resume ? ", resuming from its last checkpoint" : "");
-        TrainJob.Result r = TrainJob.train(spark, pc, resume);
+        boolean resuming = resume;
+        TrainJob.Result r = runner.inJobGroup(key, "", () -> TrainJob.train(spark, pc, resuming));
         if (r.status() == RunStatus.FINISHED) {
-          StageState.write(config, hadoop, key, new StageState.State(inputs, trainOutputs(p)));
+          runner.finished(key, inputs, trainOutputs(p));
           return new Trained(resumedOnce ? Step.RESUMED : Step.TRAINED, attempts, null);
         }
         message = r.message();
@@ -386,21 +388,20 @@ public final class Sweep {
           p.trainRun());
       return Step.NOT_TRAINED;
     }
-    String key = "evaluate/" + p.trainRun();
-    String inputs = StageState.of(trainOutputs(p), StageState.config(pc, "evaluate", "tokenize",
-        "mix.prompts"), StageState.confFiles(pc, "evaluate.benchmarks", "mix.prompts"),
-        StageState.tables(spark, config.runId(), "corpus.clean"));
-    java.util.function.Supplier<String> outputs = () -> StageState.tableVersion(spark,
-        "eval.predictions", config.runId(), Map.of("train_run", p.trainRun()), null);
-    if (unchanged(key, inputs, outputs)) {
-      LOG.info("sweep {}: {} evaluated before on the same inputs: skipped", config.runId(),
-          p.trainRun());
-      return Step.SKIPPED;
-    }
-    EvaluateJob.Result r = EvaluateJob.evaluate(spark, pc.with("sweep evaluate " + p.trainRun(),
-        Map.of("evaluate.train_runs", List.of(p.trainRun()))));
-    r.lines().forEach(l -> LOG.info("sweep {}: {}", config.runId(), l));
-    StageState.write(config, hadoop, key, new StageState.State(inputs, outputs.get()));
-    return Step.EVALUATED;
+    Stage evaluation = Stage.of("evaluate/" + p.trainRun(), "",
+        () -> StageState.of(trainOutputs(p), StageState.config(pc, "evaluate", "tokenize",
+            "mix.prompts"), StageState.confFiles(pc, "evaluate.benchmarks", "mix.prompts"),
+            StageState.tables(spark, config.runId(), "corpus.clean")),
+        () -> StageState.tableVersion(spark, "eval.predictions", config.runId(),
+            Map.of("train_run", p.trainRun()), null),
+        () -> {
+          EvaluateJob.Result r = EvaluateJob.evaluate(spark, pc.with("sweep evaluate "
+              + p.trainRun(), Map.of("evaluate.train_runs", List.of(p.trainRun()))));
+          r.lines().forEach(l -> LOG.info("sweep {}: {}", config.runId(), l));
+          return StageResult.NONE;
+        });
+    StageRunner.Outcome o = runner.run(evaluation, false, "sweep " + config.runId()
+        + ": evaluate " + p.trainRun());
+    return o.status() == StageRunner.Status.RAN ? Step.EVALUATED : Step.SKIPPED;
   }
 }

@@ -93,9 +93,9 @@ public final class SweepJob extends StageCommand {
           + "further run (" + Sweep.stopFile(config) + ")");
       return 0;
     }
-    Sweep.Stage s;
+    Sweep.Scope s;
     try {
-      s = Sweep.Stage.valueOf(stage.toUpperCase(Locale.ROOT));
+      s = Sweep.Scope.valueOf(stage.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new UserError("--stage: '" + stage + "' is not all, train, evaluate or aggregate");
     }

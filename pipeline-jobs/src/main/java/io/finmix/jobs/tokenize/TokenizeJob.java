@@ -16,6 +16,7 @@ import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.Indexed;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.StageResult;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.tokens.ExampleEncoders;
@@ -101,7 +102,7 @@ public final class TokenizeJob extends StageCommand {
 
   /** Per recipe: examples, drops, sequences and packing efficiency. */
   public record Result(String tokenizerId, int seqLen, Map<String, Map<String, Object>> byRecipe,
-      String report) {
+      String report) implements StageResult {
 
     public void print(PrintStream out) {
       out.printf("tokenizer %s, seq_len %d%n", tokenizerId, seqLen);

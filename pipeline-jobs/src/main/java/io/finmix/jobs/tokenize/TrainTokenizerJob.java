@@ -9,6 +9,7 @@ import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.StageResult;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.model.tokenizer.BpeTrainer;
@@ -85,7 +86,7 @@ public final class TrainTokenizerJob extends StageCommand {
 
   /** What was trained, and where it is. */
   public record Result(Path tokenizerJson, String tokenizerId, int vocabSize, long words,
-      long texts, String report) {
+      long texts, String report) implements StageResult {
 
     public void print(PrintStream out) {
       out.printf("tokenizer %s: %d tokens from %d distinct words of %d texts%n", tokenizerId,

@@ -75,17 +75,20 @@ final class ParameterAveraging {
   private final String runKey;
   private final Broadcast<byte[]> frozen;
   private final int workers;
+  private final boolean perExampleLoss;
 
   /**
    * @param runKey names this run's models in the executors' {@link WorkerModels}
    * @param frozen the parameters training never changes (empty for full fine-tuning)
+   * @param perExampleLoss each batch's loss the mean over its examples (Batch#perExample)
    */
   ParameterAveraging(JavaSparkContext sc, String runKey, Map<String, Tensor> frozen,
-      int workers) {
+      int workers, boolean perExampleLoss) {
     this.sc = sc;
     this.runKey = runKey;
     this.frozen = sc.broadcast(JavaBytes.of(new TreeMap<>(frozen)));
     this.workers = workers;
+    this.perExampleLoss = perExampleLoss;
   }
 
   /**
@@ -127,6 +130,7 @@ final class ParameterAveraging {
     double broadcastSeconds = (System.nanoTime() - t0) / 1e9;
     String key = runKey;
     Broadcast<byte[]> base = frozen;
+    boolean perExample = perExampleLoss;
     JavaRDD<byte[]> results = shards.mapPartitionsWithIndex((w, it) -> {
       long t = System.nanoTime();
       PackedSequence[] shard = it.next();
@@ -134,7 +138,7 @@ final class ParameterAveraging {
       Map<String, Tensor> frozenParams = WorkerModels.frozen(key, base);
       double read = (System.nanoTime() - t) / 1e9;
       return List.of(JavaBytes.of(train(w, shard, from, frozenParams, cfg, localStep, steps,
-          batch, key, read))).iterator();
+          batch, perExample, key, read))).iterator();
     }, true).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       results.count();
@@ -164,7 +168,7 @@ final class ParameterAveraging {
   /** A worker's round (runs on an executor). */
   static WorkerResult train(int worker, PackedSequence[] shard, Checkpoint start,
       Map<String, Tensor> frozen, TrainConfig cfg, int localStep, int steps, int batch,
-      String runKey, double readSeconds) {
+      boolean perExample, String runKey, double readSeconds) {
     long t0 = System.nanoTime();
     if ((long) (localStep + steps) * batch > shard.length) {
       throw new IllegalStateException("worker " + worker + " holds " + shard.length
@@ -182,6 +186,9 @@ final class ParameterAveraging {
       for (int j = 0; j < steps; j++) {
         int from = (localStep + j) * batch;
         Batch b = PackedSequence.batch(Arrays.asList(shard).subList(from, from + batch));
+        if (perExample) {
+          b = b.weightedPerExample();
+        }
         Trainer.Step s;
         try {
           s = trainer.step(b);

@@ -5,6 +5,7 @@ import io.finmix.jobs.core.Commands;
 import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.StageResult;
 import io.finmix.jobs.core.UserError;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -71,7 +72,7 @@ public final class PretrainJob extends StageCommand {
   }
 
   /** The pretraining run and where its base is. */
-  public record Result(TrainJob.Result train, String base) {
+  public record Result(TrainJob.Result train, String base) implements StageResult {
 
     public void print(PrintStream out) {
       train.print(out);
@@ -101,6 +102,8 @@ public final class PretrainJob extends StageCommand {
     m.put("train.seed", p.getLong("seed"));
     m.put("train.name", runName(config));
     m.put("train.export_hf", true);
+    // a language model's loss: every token counts the same, whatever its text's length
+    m.put("train.loss_weighting", "token");
     return m;
   }
 

@@ -10,6 +10,7 @@ import io.finmix.jobs.core.ConfFiles;
 import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.StageCommand;
+import io.finmix.jobs.core.StageResult;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.tokens.ExampleEncoders;
@@ -150,7 +151,7 @@ public final class TrainJob extends StageCommand {
   public record Result(String trainRun, RunStatus status, long steps, long totalSteps,
       double firstLoss, double lastLoss, Double validationLoss, double tokensPerSecond,
       String checkpoint, String hfModel, Path dir, String message,
-      TrainingStats.Totals rounds) {
+      TrainingStats.Totals rounds) implements StageResult {
 
     public void print(PrintStream out) {
       if (status != FINISHED) {
@@ -187,38 +188,111 @@ public final class TrainJob extends StageCommand {
       long validationSequences, int workers, long totalSteps, long stepsPerEpoch, Path dir,
       Timestamp startedAt) {}
 
-  /** Trains as configured; a failed run is a result (status failed), not an exception. */
+  /** A run's sequences of train.sequences: training rows, and held-out rows by worker. */
+  private record Sequences(JavaRDD<PackedSequence> train, JavaRDD<PackedSequence> validation,
+      long trainCount, long validationCount, int maxId) {}
+
+  /** Where a run starts: its state, and the names of its model and of what it starts from. */
+  private record Start(Checkpoint checkpoint, String modelName, String initName) {}
+
+  /** Where the step loop left a run. */
+  private record Progress(Checkpoint current, Double validation, String checkpoint,
+      String failure) {}
+
+  /**
+   * Trains as configured; a failed run is a result (status failed), not an exception: checks
+   * the settings and reads the data, takes the starting state (fresh, from train.init, or the
+   * last checkpoint), runs the step loop and writes the run's rows.
+   */
   public static Result train(SparkSession spark, FinmixConfig config, boolean resume) {
     long sessionStart = System.nanoTime();
     TrainSettings s = TrainSettings.of(config);
     String runId = config.runId();
-    ExampleEncoder.Spec spec = ExampleEncoders.spec(config,
-        config.config().getString("tokenize.tokenizer"));
-    ExampleEncoder encoder = ExampleEncoders.load(spec, "tokenize.tokenizer");
+    ExampleEncoder encoder = ExampleEncoders.load(ExampleEncoders.spec(config,
+        config.config().getString("tokenize.tokenizer")), "tokenize.tokenizer");
     String tokenizerId = encoder.id();
-    int vocab = encoder.tokenizer().vocabSize();
     int seqLen = config.config().getInt("tokenize.seq_len");
     String trainRun = s.trainRun();
     Path dir = outputRoot(config, s).resolve(trainRun);
-    Path checkpoints = dir.resolve("checkpoints");
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
-    Checkpoint resumed = null;
-    String lastCheckpoint = null;
-    if (resume) {
-      Map<Long, Path> valid = Checkpoint.valid(checkpoints);
-      if (valid.isEmpty()) {
-        throw new UserError("--resume: training run '" + trainRun + "' has no good checkpoint "
-            + "under " + checkpoints + "; run without --resume to start it");
-      }
-      Path last = valid.get(((TreeMap<Long, Path>) valid).lastKey());
-      LOG.info("train {}: resuming from {}", trainRun, last);
-      resumed = Checkpoint.read(last);
-      lastCheckpoint = last.toString();
-    }
-    spark.sparkContext().setJobDescription("train " + trainRun + ": read train.sequences");
+    Checkpoint resumed = resume ? lastCheckpoint(dir.resolve("checkpoints"), trainRun) : null;
     long snapshot = resumed != null ? new RunState(resumed.state()).snapshot()
         : currentSnapshot(spark);
+    int workers = s.workers() > 0 ? s.workers() : sc.defaultParallelism();
+    Sequences data = sequences(spark, s, runId, tokenizerId, seqLen, snapshot, workers);
+    try {
+      long perStep = (long) workers * s.batchPerWorker();
+      long stepsPerEpoch = data.trainCount() / perStep;
+      if (stepsPerEpoch == 0) {
+        throw new UserError("recipe '" + s.recipe() + "' has " + data.trainCount()
+            + " training sequences, fewer than one step needs (train.workers " + workers
+            + " x train.batch_per_worker " + s.batchPerWorker() + " = " + perStep + ")");
+      }
+      long totalSteps = s.steps() > 0 ? s.steps() : s.epochs() * stepsPerEpoch;
+      TrainConfig cfg;
+      try {
+        cfg = s.optimizer(totalSteps);
+      } catch (IllegalArgumentException e) {
+        throw new UserError(e.getMessage(), e);
+      }
+      Map<String, String> facts = RunState.facts(s.recipe(), workers, s.batchPerWorker(),
+          s.averagingFrequency(), s.seed(), totalSteps, tokenizerId, seqLen);
+      Start start = start(s, resumed, facts, encoder.tokenizer().vocabSize(), seqLen, cfg,
+          tokenizerId, snapshot, trainRun);
+      if (data.maxId() >= start.checkpoint().config().vocabSize()) {
+        throw new UserError("train.sequences of tokenizer " + tokenizerId + " hold token id "
+            + data.maxId() + " but the model's vocabulary has "
+            + start.checkpoint().config().vocabSize() + " tokens");
+      }
+      // LoRA: the base's weights are frozen, the adapters train
+      Checkpoint begin = start.checkpoint();
+      Map<String, Tensor> frozen = new TreeMap<>();
+      Map<String, Tensor> trainable = new TreeMap<>();
+      boolean adapters = begin.parameters().keySet().stream().anyMatch(Decoder::isAdapter);
+      begin.parameters().forEach((k, v) -> (adapters && !Decoder.isAdapter(k) ? frozen
+          : trainable).put(k, v));
+      long baseParameters = begin.parameters().entrySet().stream()
+          .filter(e -> !Decoder.isAdapter(e.getKey())).mapToLong(e -> e.getValue().data().length)
+          .sum();
+      long trainableParameters = trainable.values().stream().mapToLong(t -> t.data().length)
+          .sum();
+      RunState state = new RunState(begin.state());
+      if (resumed != null) {
+        state = state.withResumes(state.resumes() + 1);
+      }
+      Checkpoint current = new Checkpoint(begin.step(), begin.config(), begin.tokenizer(),
+          trainable, begin.optimizer(), state.map());
+      Run run = new Run(runId, trainRun, s, start.modelName(), start.initName(), begin.config(),
+          baseParameters, trainableParameters, tokenizerId, seqLen, snapshot, data.trainCount(),
+          data.validationCount(), workers, totalSteps, stepsPerEpoch, dir,
+          new Timestamp(state.startedAtMillis()));
+      return trainFrom(spark, run, cfg, data, current, frozen, resumed, sessionStart);
+    } finally {
+      data.validation().unpersist(false);
+      spark.sparkContext().setJobDescription(null);
+    }
+  }
+
+  /** The run's last good checkpoint, to resume from. */
+  private static Checkpoint lastCheckpoint(Path checkpoints, String trainRun) {
+    Map<Long, Path> valid = Checkpoint.valid(checkpoints);
+    if (valid.isEmpty()) {
+      throw new UserError("--resume: training run '" + trainRun + "' has no good checkpoint "
+          + "under " + checkpoints + "; run without --resume to start it");
+    }
+    Path last = valid.get(((TreeMap<Long, Path>) valid).lastKey());
+    LOG.info("train {}: resuming from {}", trainRun, last);
+    return Checkpoint.read(last);
+  }
+
+  /**
+   * The recipe's sequences of train.sequences as of {@code snapshot}, split by a fixed hash of
+   * sequence_index into training rows and validation rows (partitioned by worker, persisted).
+   */
+  private static Sequences sequences(SparkSession spark, TrainSettings s, String runId,
+      String tokenizerId, int seqLen, long snapshot, int workers) {
+    spark.sparkContext().setJobDescription("train " + s.trainRun() + ": read train.sequences");
     Dataset<Row> sequences = spark.sql("SELECT " + String.join(", ", PackedSequence.COLUMNS)
         + " FROM " + TableSchemas.CATALOG + ".train.sequences VERSION AS OF " + snapshot)
         .where(col("run_id").equalTo(runId).and(col("recipe").equalTo(s.recipe()))
@@ -228,40 +302,27 @@ public final class TrainJob extends StageCommand {
     if (counts.getLong(0) == 0) {
       throw new UserError(noSequences(spark, runId, s.recipe(), tokenizerId, seqLen));
     }
-    int maxId = counts.getInt(1);
     double fraction = s.validationFraction();
     JavaRDD<PackedSequence> all = sequences.javaRDD().map(PackedSequence::of);
-    JavaRDD<PackedSequence> trainRows = all.filter(q -> !PackedSequence.validation(q.index(),
+    JavaRDD<PackedSequence> train = all.filter(q -> !PackedSequence.validation(q.index(),
         fraction));
-    int workers = s.workers() > 0 ? s.workers() : sc.defaultParallelism();
-    JavaRDD<PackedSequence> validationRows = all
+    JavaRDD<PackedSequence> validation = all
         .filter(q -> PackedSequence.validation(q.index(), fraction))
         .mapToPair(q -> new Tuple2<>((int) (q.index() % workers), q))
         .partitionBy(new HashPartitioner(workers)).values()
         .persist(StorageLevel.MEMORY_AND_DISK());
-    long validationCount = validationRows.count();
-    long trainCount = counts.getLong(0) - validationCount;
-    long perStep = (long) workers * s.batchPerWorker();
-    long stepsPerEpoch = trainCount / perStep;
-    if (stepsPerEpoch == 0) {
-      throw new UserError("recipe '" + s.recipe() + "' has " + trainCount + " training "
-          + "sequences, fewer than one step needs (train.workers " + workers
-          + " x train.batch_per_worker " + s.batchPerWorker() + " = " + perStep + ")");
-    }
-    long totalSteps = s.steps() > 0 ? s.steps() : s.epochs() * stepsPerEpoch;
-    TrainConfig cfg;
-    try {
-      cfg = s.optimizer(totalSteps);
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage(), e);
-    }
+    long validationCount = validation.count();
+    return new Sequences(train, validation, counts.getLong(0) - validationCount,
+        validationCount, counts.getInt(1));
+  }
 
-    // the starting state: all parameters, and the moments (none for a fresh run)
-    Checkpoint start;
-    Map<String, String> facts = RunState.facts(s.recipe(), workers, s.batchPerWorker(),
-        s.averagingFrequency(), s.seed(), totalSteps, tokenizerId, seqLen);
-    String modelName;
-    String initName;
+  /**
+   * The starting state: the checkpoint resumed (its settings must be the run's), or a fresh
+   * model (a preset, or train.init's weights) with fresh optimizer moments.
+   */
+  private static Start start(TrainSettings s, Checkpoint resumed, Map<String, String> facts,
+      int vocab, int seqLen, TrainConfig cfg, String tokenizerId, long snapshot,
+      String trainRun) {
     if (resumed != null) {
       RunState was = new RunState(resumed.state());
       String k = was.mismatch(facts);
@@ -270,68 +331,102 @@ public final class TrainJob extends StageCommand {
             + " in the checkpoint of '" + trainRun + "'; resume with the run's own settings"
             + " (or start afresh without --resume)");
       }
-      start = resumed;
-      modelName = was.model();
-      initName = was.init();
-    } else {
-      Decoder m = initialModel(s, vocab, seqLen);
-      modelName = s.init().isEmpty() || isPreset(s, m.config(), vocab) ? s.model()
-          : m.config().toJson().replaceAll("\\s+", "");
-      initName = s.init().isEmpty() ? "scratch" : Path.of(s.init()).toAbsolutePath().toString();
-      start = new Trainer(m, cfg).checkpoint(tokenizerId, RunState.fresh(facts, modelName,
-          initName, snapshot, System.currentTimeMillis()).map());
+      return new Start(resumed, was.model(), was.init());
     }
-    if (maxId >= start.config().vocabSize()) {
-      throw new UserError("train.sequences of tokenizer " + tokenizerId + " hold token id "
-          + maxId + " but the model's vocabulary has " + start.config().vocabSize() + " tokens");
-    }
-    Map<String, Tensor> frozen = new TreeMap<>();
-    Map<String, Tensor> trainable = new TreeMap<>();
-    boolean adapters = start.parameters().keySet().stream().anyMatch(Decoder::isAdapter);
-    start.parameters().forEach((k, v) -> (adapters && !Decoder.isAdapter(k) ? frozen : trainable)
-        .put(k, v));
-    long baseParameters = start.parameters().entrySet().stream()
-        .filter(e -> !Decoder.isAdapter(e.getKey())).mapToLong(e -> e.getValue().data().length)
-        .sum();
-    long trainableParameters = trainable.values().stream().mapToLong(t -> t.data().length).sum();
-    RunState state = new RunState(start.state());
-    if (resumed != null) {
-      state = state.withResumes(state.resumes() + 1);
-    }
-    Checkpoint current = new Checkpoint(start.step(), start.config(), start.tokenizer(),
-        trainable, start.optimizer(), state.map());
+    Decoder m = initialModel(s, vocab, seqLen);
+    String modelName = s.init().isEmpty() || isPreset(s, m.config(), vocab) ? s.model()
+        : m.config().toJson().replaceAll("\\s+", "");
+    String initName = s.init().isEmpty() ? "scratch"
+        : Path.of(s.init()).toAbsolutePath().toString();
+    return new Start(new Trainer(m, cfg).checkpoint(tokenizerId, RunState.fresh(facts,
+        modelName, initName, snapshot, System.currentTimeMillis()).map()), modelName, initName);
+  }
 
-    Run run = new Run(runId, trainRun, s, modelName, initName, start.config(), baseParameters,
-        trainableParameters, tokenizerId, seqLen, snapshot, trainCount, validationCount, workers,
-        totalSteps, stepsPerEpoch, dir, new Timestamp(state.startedAtMillis()));
-    double priorSeconds = state.seconds();
+  /**
+   * Trains a checked run from {@code current} to its last step: marks it running, runs the step
+   * loop, exports the model, and writes the run's rows finished or failed.
+   */
+  private static Result trainFrom(SparkSession spark, Run run, TrainConfig cfg, Sequences data,
+      Checkpoint current, Map<String, Tensor> frozen, Checkpoint resumed, long sessionStart) {
+    TrainSettings s = run.s();
+    String trainRun = run.trainRun();
+    double priorSeconds = new RunState(current.state()).seconds();
     List<StepMetric> metrics = new ArrayList<>();
+    String lastCheckpoint = null;
     if (resumed != null) {
-      TableWriter.runRows(spark, "train.metrics", runId)
+      TableWriter.runRows(spark, "train.metrics", run.runId())
           .where(col("train_run").equalTo(trainRun).and(col("step").leq(resumed.step())))
           .orderBy("step").collectAsList().forEach(r -> metrics.add(StepMetric.of(r)));
-    }
-    TrainingStats stats = new TrainingStats(trainRun, s, workers, trainableParameters);
-    if (resumed == null) {
+      lastCheckpoint = Checkpoint.valid(run.dir().resolve("checkpoints")).values().stream()
+          .reduce((a, b) -> b).map(Path::toString).orElse(null);
+    } else {
       // a fresh start replaces the run's files, only now that every setting has been checked:
       // a refused re-run leaves the earlier run's checkpoints, which train.runs points to
-      deleteTree(dir);
+      deleteTree(run.dir());
     }
+    TrainingStats stats = new TrainingStats(trainRun, s, run.workers(), run.trainable());
     writeRun(spark, run, current, metrics, RUNNING, null, priorSeconds, lastCheckpoint, null);
     LOG.info("train {}: {} {} ({} parameters, {} trainable) on {} of recipe {} ({} training "
         + "sequences, {} held out), {} workers x {} sequences, {} steps ({} per epoch), "
-        + "averaging every {}", trainRun, initName.equals("scratch") ? "preset" : "init",
-        modelName.length() > 40 ? initName : modelName, baseParameters, trainableParameters,
-        tokenizerId, s.recipe(), trainCount, validationCount, workers, s.batchPerWorker(),
-        totalSteps, stepsPerEpoch, s.averagingFrequency());
+        + "averaging every {}", trainRun, run.initName().equals("scratch") ? "preset" : "init",
+        run.modelName().length() > 40 ? run.initName() : run.modelName(), run.parameters(),
+        run.trainable(), run.tokenizerId(), s.recipe(), run.trainSequences(),
+        run.validationSequences(), run.workers(), s.batchPerWorker(), run.totalSteps(),
+        run.stepsPerEpoch(), s.averagingFrequency());
 
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     ParameterAveraging pa = new ParameterAveraging(sc, trainRun + "@" + System.nanoTime(),
-        frozen, workers);
+        frozen, run.workers(), s.perExampleLoss());
+    try {
+      Progress p = steps(spark, run, cfg, pa, data, current, frozen, metrics, stats,
+          lastCheckpoint, priorSeconds, sessionStart);
+      current = p.current();
+      lastCheckpoint = p.checkpoint();
+      double seconds = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
+      if (p.failure() != null) {
+        LOG.error("train {}: {}", trainRun, p.failure());
+        writeRun(spark, run, current, metrics, FAILED, p.failure(), seconds, lastCheckpoint,
+            null);
+        return result(run, current, metrics, FAILED, p.validation(), lastCheckpoint, null,
+            p.failure(), stats);
+      }
+      String hf = s.exportHf() ? export(spark, run, current, frozen) : null;
+      // the last step was a checkpoint: metrics and stats are written already
+      writeRunRow(spark, run, current, metrics, FINISHED, null, seconds, lastCheckpoint, hf);
+      return result(run, current, metrics, FINISHED, p.validation(), lastCheckpoint, hf, null,
+          stats);
+    } catch (RuntimeException e) {
+      double seconds = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
+      try {
+        writeRun(spark, run, current, metrics, FAILED, String.valueOf(e.getMessage()), seconds,
+            lastCheckpoint, null);
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    } finally {
+      pa.close();
+    }
+  }
+
+  /**
+   * The step loop: rounds of local steps on every worker, then averaging; the validation loss,
+   * progress and checkpoints (with the steps so far in train.metrics) as configured.
+   */
+  private static Progress steps(SparkSession spark, Run run, TrainConfig cfg,
+      ParameterAveraging pa, Sequences data, Checkpoint current, Map<String, Tensor> frozen,
+      List<StepMetric> metrics, TrainingStats stats, String lastCheckpoint, double priorSeconds,
+      long sessionStart) {
+    TrainSettings s = run.s();
+    String trainRun = run.trainRun();
+    long totalSteps = run.totalSteps();
+    long stepsPerEpoch = run.stepsPerEpoch();
+    int workers = run.workers();
+    Path checkpoints = run.dir().resolve("checkpoints");
     JavaRDD<PackedSequence[]> shards = null;
     int shardsEpoch = -1;
     long sessionSteps = 0;
     Double lastValidation = null;
-    String failure = null;
     try {
       long step = current.step();
       while (step < totalSteps) {
@@ -342,7 +437,7 @@ public final class TrainJob extends StageCommand {
           }
           spark.sparkContext().setJobDescription("train " + trainRun + ": shuffle and shard "
               + "epoch " + (epoch + 1) + " over " + workers + " workers");
-          shards = pa.shards(trainRows, s.seed(), epoch);
+          shards = pa.shards(data.train(), s.seed(), epoch);
           shardsEpoch = epoch;
         }
         int local = (int) (step % stepsPerEpoch);
@@ -358,9 +453,8 @@ public final class TrainJob extends StageCommand {
         ParameterAveraging.Round r = pa.round(shards, current, cfg, local, (int) k,
             s.batchPerWorker());
         if (r.failure() != null) {
-          failure = "non-finite loss in steps " + (step + 1) + "-" + (step + k) + ": "
-              + r.failure();
-          break;
+          return new Progress(current, lastValidation, lastCheckpoint, "non-finite loss in "
+              + "steps " + (step + 1) + "-" + (step + k) + ": " + r.failure());
         }
         long roundTokens = java.util.Arrays.stream(r.tokens()).sum();
         double elapsed = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
@@ -380,10 +474,11 @@ public final class TrainJob extends StageCommand {
         boolean checkpoint = step % s.checkpointEvery() == 0 || step == totalSteps;
         boolean evaluate = s.evalEvery() > 0 ? step % s.evalEvery() == 0 || step == totalSteps
             : checkpoint;
-        if (evaluate && validationCount > 0) {
+        if (evaluate && data.validationCount() > 0) {
           spark.sparkContext().setJobDescription("train " + trainRun + ": validation loss "
-              + "after step " + step + " (" + validationCount + " held-out sequences)");
-          lastValidation = pa.validationLoss(validationRows, current, cfg, s.batchPerWorker());
+              + "after step " + step + " (" + data.validationCount() + " held-out sequences)");
+          lastValidation = pa.validationLoss(data.validation(), current, cfg,
+              s.batchPerWorker());
           StepMetric last = metrics.remove(metrics.size() - 1);
           metrics.add(last.withValidation(lastValidation));
         }
@@ -402,52 +497,32 @@ public final class TrainJob extends StageCommand {
           full(current, frozen).write(ck);
           prune(checkpoints, s.keepCheckpoints());
           lastCheckpoint = ck.toString();
-          stats.write(dir, metrics);
+          stats.write(run.dir(), metrics);
           writeRunRow(spark, run, current, metrics, RUNNING, null, seconds, lastCheckpoint,
               null);
         }
       }
-      double seconds = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
-      if (failure != null) {
-        LOG.error("train {}: {}", trainRun, failure);
-        writeRun(spark, run, current, metrics, FAILED, failure, seconds, lastCheckpoint, null);
-        return result(run, current, metrics, FAILED, lastValidation, lastCheckpoint, null,
-            failure, stats);
-      }
-      String hf = null;
-      if (s.exportHf()) {
-        spark.sparkContext().setJobDescription("train " + trainRun + ": export");
-        Path hfDir = dir.resolve("hf");
-        deleteTree(hfDir);
-        Decoder finalModel = Trainer.newModel(current, s.seed());
-        finalModel.setParameters(full(current, frozen).parameters());
-        HfModel.write(finalModel, hfDir, Safetensors.DType.F32);
-        if (finalModel.lora() != null) {
-          HfModel.writeAdapters(finalModel, dir.resolve("adapters"), hfDir.toString());
-        }
-        hf = hfDir.toString();
-      }
-      // the last step was a checkpoint: metrics and stats are written already
-      writeRunRow(spark, run, current, metrics, FINISHED, null, seconds, lastCheckpoint, hf);
-      return result(run, current, metrics, FINISHED, lastValidation, lastCheckpoint, hf, null,
-          stats);
-    } catch (RuntimeException e) {
-      double seconds = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
-      try {
-        writeRun(spark, run, current, metrics, FAILED, String.valueOf(e.getMessage()), seconds,
-            lastCheckpoint, null);
-      } catch (RuntimeException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
+      return new Progress(current, lastValidation, lastCheckpoint, null);
     } finally {
       if (shards != null) {
         shards.unpersist(false);
       }
-      validationRows.unpersist(false);
-      pa.close();
-      spark.sparkContext().setJobDescription(null);
     }
+  }
+
+  /** The final model as a Hugging Face directory (and its adapters as PEFT files). */
+  private static String export(SparkSession spark, Run run, Checkpoint current,
+      Map<String, Tensor> frozen) {
+    spark.sparkContext().setJobDescription("train " + run.trainRun() + ": export");
+    Path hfDir = run.dir().resolve("hf");
+    deleteTree(hfDir);
+    Decoder finalModel = Trainer.newModel(current, run.s().seed());
+    finalModel.setParameters(full(current, frozen).parameters());
+    HfModel.write(finalModel, hfDir, Safetensors.DType.F32);
+    if (finalModel.lora() != null) {
+      HfModel.writeAdapters(finalModel, run.dir().resolve("adapters"), hfDir.toString());
+    }
+    return hfDir.toString();
   }
 
   private static Result result(Run run, Checkpoint current, List<StepMetric> metrics,

@@ -15,6 +15,8 @@ import java.util.TreeMap;
  * The {@code train} section of the config, checked: every problem names its key.
  *
  * @param steps optimizer steps; 0: {@code epochs} passes over the training sequences
+ * @param perExampleLoss {@code loss_weighting = example}: the loss is the mean over examples
+ *     of each example's mean over its answer tokens, not the mean over all answer tokens
  * @param given every key of the section as given, for train.runs.hyper_parameters
  */
 public record TrainSettings(String recipe, String name, String model, String modelsFile,
@@ -22,7 +24,7 @@ public record TrainSettings(String recipe, String name, String model, String mod
     double weightDecay, double beta1, double beta2, double clipNorm, long steps, int epochs,
     int batchPerWorker, int workers, int averagingFrequency, double validationFraction,
     int evalEvery, int checkpointEvery, int keepCheckpoints, boolean exportHf, String outputDir,
-    long seed, Map<String, String> given) implements Serializable {
+    long seed, boolean perExampleLoss, Map<String, String> given) implements Serializable {
 
   static TrainSettings of(FinmixConfig config) {
     Config c = config.config().getConfig("train");
@@ -47,9 +49,18 @@ public record TrainSettings(String recipe, String name, String model, String mod
         c.getInt("batch_per_worker"), c.getInt("workers"), c.getInt("averaging_frequency"),
         c.getDouble("validation_fraction"), c.getInt("eval_every"), c.getInt("checkpoint_every"),
         c.getInt("keep_checkpoints"), c.getBoolean("export_hf"), c.getString("output_dir").trim(),
-        c.getLong("seed"), given(c));
+        c.getLong("seed"), lossWeighting(c), given(c));
     s.check();
     return s;
+  }
+
+  /** {@code loss_weighting}: true for example, false for token. */
+  private static boolean lossWeighting(Config c) {
+    String w = c.getString("loss_weighting").trim();
+    if (!w.equals("example") && !w.equals("token")) {
+      throw new UserError("train.loss_weighting = '" + w + "' must be example or token");
+    }
+    return w.equals("example");
   }
 
   private static Map<String, String> given(Config c) {
