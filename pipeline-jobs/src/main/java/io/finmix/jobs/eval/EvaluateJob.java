@@ -12,7 +12,6 @@ import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
-import com.typesafe.config.Config;
 import io.finmix.jobs.core.Commands;
 import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
@@ -122,22 +121,14 @@ public final class EvaluateJob extends StageCommand {
   public static Result evaluate(SparkSession spark, FinmixConfig config) {
     long started = System.nanoTime();
     String runId = config.runId();
-    Config c = config.config().getConfig("evaluate");
-    String which = c.getString("checkpoints");
-    if (!which.equals("last") && !which.equals("all")) {
-      throw new UserError("evaluate.checkpoints: '" + which + "' is not last or all");
-    }
-    int batch = c.getInt("batch_size");
-    if (batch < 1) {
-      throw new UserError("evaluate.batch_size: " + batch + " must be at least 1");
-    }
-    List<RunToScore> runs = runsToScore(spark, runId, c.getStringList("train_runs"),
-        which.equals("all"));
+    EvaluateSettings settings = EvaluateSettings.of(config);
+    int batch = settings.batchSize();
+    List<RunToScore> runs = runsToScore(spark, runId, settings.trainRuns(),
+        settings.allCheckpoints());
     Dataset<Row> clean = TableWriter.runRows(spark, "corpus.clean", runId);
-    List<Benchmark> benchmarks = benchmarksOfRun(clean, config, c);
+    List<Benchmark> benchmarks = benchmarksOfRun(clean, settings);
 
-    ExampleEncoder.Spec spec = ExampleEncoders.spec(config,
-        config.config().getString("tokenize.tokenizer"));
+    ExampleEncoder.Spec spec = ExampleEncoders.spec(config, settings.tokenizer());
     ExampleEncoder encoder = ExampleEncoders.load(spec, "tokenize.tokenizer");
     for (RunToScore r : runs) {
       if (!r.tokenizerId().equals(encoder.id())) {
@@ -146,12 +137,12 @@ public final class EvaluateJob extends StageCommand {
             + "tokenize.tokenizer (and tokenize.format) as the run was trained");
       }
     }
-    PromptTemplates templates = PromptTemplates.load(config.config().getString("mix.prompts"));
+    PromptTemplates templates = PromptTemplates.load(settings.prompts());
     Map<String, Benchmark> byName = new TreeMap<>();
     benchmarks.forEach(b -> byName.put(b.name(), b));
     Map<String, String> demos = demonstrations(clean, benchmarks, templates);
 
-    int workers = c.getInt("workers") > 0 ? c.getInt("workers")
+    int workers = settings.workers() > 0 ? settings.workers()
         : spark.sparkContext().defaultParallelism();
     spark.sparkContext().setJobDescription("evaluate: select the eval rows");
     Dataset<Row> rows = evalRows(clean, benchmarks)
@@ -285,10 +276,10 @@ public final class EvaluateJob extends StageCommand {
   }
 
   /** The configured benchmarks whose source has rows in the run (and in evaluate.only). */
-  static List<Benchmark> benchmarksOfRun(Dataset<Row> clean, FinmixConfig config, Config c) {
-    String file = c.getString("benchmarks");
-    List<String> only = c.getStringList("only");
-    int maxRows = c.getInt("max_rows");
+  static List<Benchmark> benchmarksOfRun(Dataset<Row> clean, EvaluateSettings s) {
+    String file = s.benchmarksFile();
+    List<String> only = s.only();
+    int maxRows = s.maxRows();
     List<Benchmark> all = Benchmarks.load(file);
     TreeSet<String> known = new TreeSet<>();
     all.forEach(b -> known.add(b.name()));

@@ -89,15 +89,14 @@ public final class MixJob extends StageCommand {
   public static Result mix(SparkSession spark, FinmixConfig config) {
     long started = System.nanoTime();
     String runId = config.runId();
-    String counter = config.config().getString("mix.tokenizer").isEmpty()
-        ? config.config().getString("tokenize.tokenizer") : config.config().getString("mix.tokenizer");
+    MixSettings settings = MixSettings.of(config);
+    String counter = settings.tokenizer();
     ExampleEncoder.Spec encoder = ExampleEncoders.spec(config, counter);
     ExampleEncoders.load(encoder, "mix.tokenizer / tokenize.tokenizer"
         + (encoder.chat() ? " / tokenize.chat_template" : ""));
-    String recipesFile = config.config().getString("mix.recipes");
-    List<Recipe> recipes = Recipe.select(Recipe.load(recipesFile),
-        config.config().getStringList("mix.only"), recipesFile);
-    PromptTemplates templates = PromptTemplates.load(config.config().getString("mix.prompts"));
+    String recipesFile = settings.recipesFile();
+    List<Recipe> recipes = Recipe.select(Recipe.load(recipesFile), settings.only(), recipesFile);
+    PromptTemplates templates = PromptTemplates.load(settings.promptsFile());
     Dataset<Row> clean = TableWriter.runRows(spark, "corpus.clean", runId);
     if (clean.isEmpty()) {
       throw new UserError("no rows for run " + runId + " in finmix.corpus.clean: run "
@@ -119,7 +118,8 @@ public final class MixJob extends StageCommand {
           Row r = empty.get(0);
           throw new UserError("recipe '" + recipe.name() + "': record " + r.getString(0)
               + " (source " + r.getString(1) + ", task " + r.getString(2) + ") renders an empty "
-              + "answer with template '" + templates.of(r.getString(2)).task() + "' of "
+              + "answer with template '" + templates.of(null, r.getString(1), r.getString(2))
+              .task() + "' of "
               + templates.description());
         }
         Mixer.Plan plan = Mixer.plan(pool, recipe);
@@ -127,7 +127,7 @@ public final class MixJob extends StageCommand {
           String problem = "recipe '" + recipe.name() + "': none of its components selects any "
               + "row of finmix.corpus.clean in run " + runId + " (" + recipe.components().stream()
               .map(c -> c.name() + " " + c.select()).toList() + ")";
-          if (!config.config().getStringList("mix.only").isEmpty()) {
+          if (!settings.only().isEmpty()) {
             throw new UserError(problem);
           }
           LOG.warn("mix: skipped {}", problem);
@@ -157,7 +157,7 @@ public final class MixJob extends StageCommand {
     report.put("tokenizer", counter);
     report.put("format", encoder.format());
     // Recipes not mixed this time keep their rows in the table, and their entries here.
-    if (!config.config().getStringList("mix.only").isEmpty()) {
+    if (!settings.only().isEmpty()) {
       try {
         Object before = RunReport.read(config, spark.sparkContext().hadoopConfiguration(), "mix")
             .get("recipes");
