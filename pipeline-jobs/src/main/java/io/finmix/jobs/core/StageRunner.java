@@ -37,8 +37,8 @@ public final class StageRunner {
     }
   }
 
-  /** A stage's outcome: what became of it, how long that took, and what it printed. */
-  public record Outcome(String stage, Status status, double seconds, StageResult result) {}
+  /** A stage's outcome: what became of it and how long that took. */
+  public record Outcome(Status status, double seconds) {}
 
   private final SparkSession spark;
   private final FinmixConfig config;
@@ -61,17 +61,16 @@ public final class StageRunner {
     String inputs = stage.inputs();
     if (!force && unchanged(stage.name(), inputs, stage::outputs)) {
       LOG.info("{}: unchanged since it last ran, skipped", label);
-      return new Outcome(stage.name(), Status.UNCHANGED, seconds(t0), StageResult.NONE);
+      return new Outcome(Status.UNCHANGED, seconds(t0));
     }
     LOG.info("{}{}", label, stage.detail().isEmpty() ? "" : " (" + stage.detail() + ")");
-    StageState.clear(config, hadoop, stage.name());
+    forget(stage.name());
     StageResult result = inJobGroup(stage.name(), stage.detail(), stage::run);
     // the inputs again: a stage may make what it reads (the sample data), or be told to
-    StageState.write(config, hadoop, stage.name(), new StageState.State(stage.inputs(),
-        stage.outputs()));
+    finished(stage.name(), stage.inputs(), stage.outputs());
     result.print(out);
     out.flush();
-    return new Outcome(stage.name(), Status.RAN, seconds(t0), result);
+    return new Outcome(Status.RAN, seconds(t0));
   }
 
   /**
@@ -89,7 +88,7 @@ public final class StageRunner {
     return StageState.read(config, hadoop, key).map(StageState.State::inputs);
   }
 
-  /** Records that the work named {@code key} finished on {@code inputs}, leaving {@code outputs}. */
+  /** Records that the work named {@code key} finished on {@code inputs}, left {@code outputs}. */
   public void finished(String key, String inputs, String outputs) {
     StageState.write(config, hadoop, key, new StageState.State(inputs, outputs));
   }

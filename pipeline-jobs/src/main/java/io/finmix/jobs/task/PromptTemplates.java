@@ -134,8 +134,9 @@ public final class PromptTemplates implements Serializable {
   }
 
   /**
-   * Renders one record with its source's or task's template. {@code {instruction}} in a variant is the record's own instruction; in
-   * the prompt, the chosen variant. Blank lines left by empty fields are folded.
+   * Renders one record with its source's or task's template. {@code {instruction}} in a
+   * variant is the record's own instruction; in the prompt, the chosen variant. Blank lines
+   * left by empty fields are folded.
    */
   public Rendered render(String recordId, long seed, Map<String, String> fields) {
     return render(of(null, fields.get("source"), fields.get("task")), recordId, seed, fields);

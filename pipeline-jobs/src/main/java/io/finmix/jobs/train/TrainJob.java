@@ -357,8 +357,7 @@ public final class TrainJob extends StageCommand {
       TableWriter.runRows(spark, "train.metrics", run.runId())
           .where(col("train_run").equalTo(trainRun).and(col("step").leq(resumed.step())))
           .orderBy("step").collectAsList().forEach(r -> metrics.add(StepMetric.of(r)));
-      lastCheckpoint = Checkpoint.valid(run.dir().resolve("checkpoints")).values().stream()
-          .reduce((a, b) -> b).map(Path::toString).orElse(null);
+      lastCheckpoint = checkpointDir(run.dir(), resumed.step()).toString();
     } else {
       // a fresh start replaces the run's files, only now that every setting has been checked:
       // a refused re-run leaves the earlier run's checkpoints, which train.runs points to
@@ -490,7 +489,7 @@ public final class TrainJob extends StageCommand {
               + step);
           double seconds = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
           current = withState(current, st.withSeconds(seconds));
-          Path ck = checkpoints.resolve(String.format(Locale.ROOT, "step-%09d", step));
+          Path ck = checkpointDir(run.dir(), step);
           // the steps first, the checkpoint next: a resumed run finds every step up to its
           // checkpoint in the table (and drops any after it)
           writeMetrics(spark, run, metrics);
@@ -508,6 +507,11 @@ public final class TrainJob extends StageCommand {
         shards.unpersist(false);
       }
     }
+  }
+
+  /** The directory of the run's checkpoint at {@code step}. */
+  private static Path checkpointDir(Path runDir, long step) {
+    return runDir.resolve("checkpoints").resolve(String.format(Locale.ROOT, "step-%09d", step));
   }
 
   /** The final model as a Hugging Face directory (and its adapters as PEFT files). */
