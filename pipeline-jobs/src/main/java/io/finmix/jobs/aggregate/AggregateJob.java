@@ -15,6 +15,7 @@ import io.finmix.jobs.core.Commands;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.StageResult;
+import io.finmix.jobs.core.Steps;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.task.Benchmarks.Benchmark;
@@ -44,19 +45,19 @@ import picocli.CommandLine.Command;
  * {@code finmix aggregate}: eval.predictions to scores with bootstrap intervals, the checkpoint
  * of each training run chosen on valid rows, recipes against their target-only baseline (paired
  * bootstrap over rows, averaged over seeds; beside it one over seeds then rows, Holm-adjusted
- * p-values and McNemar's test for right/wrong metrics), the leaderboard (with the majority and random
- * baselines on the same rows) and cocktail-effect tables, the published reference scores, and
- * an HTML report with PNG charts.
+ * p-values and McNemar's test for right/wrong metrics), the leaderboard (with the majority
+ * and random baselines on the same rows) and cocktail-effect tables, the published reference
+ * scores, and an HTML report with PNG charts.
  */
 @Command(
     name = "aggregate",
     mixinStandardHelpOptions = true,
     description = {
-        "Scores the run's predictions (finmix.eval.predictions): every metric with a seeded",
-        "bootstrap interval, checkpoints chosen on valid rows, each recipe against its",
-        "benchmark's target-only recipe over shared seeds, numbers reported on test rows.",
-        "Output: finmix.eval.scores, .comparisons, .leaderboard, .cocktail_effect,",
-        ".reference_scores, and report.html with PNG charts (aggregate.report_dir)."
+        "Scores the run's predictions (finmix.eval.predictions): every metric with a seeded "
+            + "bootstrap interval, checkpoints chosen on valid rows, each recipe against its "
+            + "benchmark's target-only recipe over shared seeds, numbers reported on test rows.",
+        "Output: finmix.eval.scores, .comparisons, .leaderboard, .cocktail_effect, "
+            + ".reference_scores, and report.html with PNG charts (aggregate.report_dir)."
     })
 public final class AggregateJob extends StageCommand {
 
@@ -121,8 +122,14 @@ public final class AggregateJob extends StageCommand {
     }
   }
 
+  /** Scores the run's predictions into the eval tables and the report. */
   public static Result aggregate(SparkSession spark, FinmixConfig config) {
-    long started = System.nanoTime();
+    try (Steps steps = Steps.of(spark, "aggregate")) {
+      return aggregate(spark, config, steps);
+    }
+  }
+
+  private static Result aggregate(SparkSession spark, FinmixConfig config, Steps steps) {
     String runId = config.runId();
     Settings s = Settings.of(config);
     Map<String, Benchmark> benchmarks = new TreeMap<>();
@@ -150,7 +157,7 @@ public final class AggregateJob extends StageCommand {
         predictions.where(col("benchmark").isin(benchmarks.keySet().toArray()))
             .join(runs, "train_run")).persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      return aggregate(spark, config, s, benchmarks, joined, started);
+      return aggregate(spark, config, s, benchmarks, joined, steps);
     } finally {
       joined.unpersist();
     }
@@ -203,11 +210,11 @@ public final class AggregateJob extends StageCommand {
   }
 
   private static Result aggregate(SparkSession spark, FinmixConfig config, Settings s,
-      Map<String, Benchmark> benchmarks, Dataset<Row> joined, long started) {
+      Map<String, Benchmark> benchmarks, Dataset<Row> joined, Steps steps) {
     String runId = config.runId();
 
     ScoreGroups stats = new ScoreGroups(s.resamples(), s.seed(), s.confidence());
-    spark.sparkContext().setJobDescription("aggregate: scores with bootstrap intervals");
+    steps.next("scores with bootstrap intervals");
     List<Row> scored = joined
         .groupBy("train_run", "recipe", "model", "seed", "step", "benchmark", "split", "mode")
         .agg(collect_list(struct("record_id", "gold", "prediction", "correct", "group"))
@@ -220,7 +227,7 @@ public final class AggregateJob extends StageCommand {
     Column thisRun = col("run_id").equalTo(runId);
     TableWriter.overwrite(spark, "eval.scores", scoreRows, thisRun);
 
-    spark.sparkContext().setJobDescription("aggregate: recipes against target-only recipes");
+    steps.next("recipes against target-only recipes");
     Dataset<Row> chosen = spark.createDataFrame(selection.chosenRows(), Selection.CHOSEN);
     List<Row> grouped = joined.join(chosen, joined.col("train_run")
             .equalTo(chosen.col("c_train_run"))
@@ -233,7 +240,7 @@ public final class AggregateJob extends StageCommand {
             Encoders.row(COMPARED))
         .collectAsList();
     Tables tables = Tables.of(runId, grouped, s);
-    spark.sparkContext().setJobDescription("aggregate: majority and random baselines");
+    steps.next("majority and random baselines");
     List<Baselines.EvalRow> evalRows = new ArrayList<>();
     joined.select("benchmark", "split", "record_id", "gold", "group").distinct().collectAsList()
         .forEach(r -> evalRows.add(new Baselines.EvalRow(r.getString(0), r.getString(1),
@@ -247,14 +254,14 @@ public final class AggregateJob extends StageCommand {
     List<Row> references = ReferenceScores.load(s.references());
     TableWriter.overwrite(spark, "eval.reference_scores", references, lit(true));
 
-    spark.sparkContext().setJobDescription("aggregate: report");
+    steps.next("report");
     List<Row> losses = TableWriter.runRows(spark, "train.metrics", runId)
         .select("train_run", "step", "loss", "validation_loss").orderBy("train_run", "step")
         .collectAsList();
     String report = EvalReport.write(config, s.reportDir(), tables, scoreRows, references,
         losses);
     return new Result(runId, scoreRows.size(), tables.comparisons().size(), tables.leaderboard(),
-        report, (System.nanoTime() - started) / 1e9);
+        report, steps.elapsed());
   }
 
   /**

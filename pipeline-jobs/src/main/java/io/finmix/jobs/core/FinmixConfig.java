@@ -52,6 +52,14 @@ public final class FinmixConfig {
   }
 
   /**
+   * The shipped defaults with {@code --set}-style overrides ("train.lr=1e-3"), validated as a
+   * command's config is: for code and tests that build a config without a command line.
+   */
+  public static FinmixConfig defaultsWith(String... sets) {
+    return load(null, List.of(sets), flags("defaults", Map.of()));
+  }
+
+  /**
    * Loads and validates the configuration.
    *
    * @param confFile the {@code --conf-file} path, or null

@@ -47,11 +47,6 @@ public abstract class StageCommand implements Callable<Integer> {
   /** Runs with a loaded config; returns the exit code. */
   public abstract int run(FinmixConfig config);
 
-  /** Seconds since a {@code System.nanoTime()} reading, for progress lines ("12.3"). */
-  protected static String secondsSince(long startedNanos) {
-    return String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - startedNanos) / 1e9);
-  }
-
   /** The Spark session for a stage, with the stage named in the UI. */
   protected static SparkSession session(FinmixConfig config, String stage) {
     SparkSession spark = SparkSessions.getOrCreate(config, "finmix " + stage);

@@ -9,6 +9,7 @@ import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.StageResult;
+import io.finmix.jobs.core.Steps;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.task.Benchmarks;
@@ -25,8 +26,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -39,12 +38,10 @@ import picocli.CommandLine.Option;
     name = "decontaminate",
     mixinStandardHelpOptions = true,
     description = {
-        "Removes training rows that overlap a benchmark's eval rows (n-grams, exact and near",
-        "short texts). Output: finmix.corpus.clean; every match: finmix.corpus.contamination."
+        "Removes training rows that overlap a benchmark's eval rows (n-grams, exact and near short "
+            + "texts). Output: finmix.corpus.clean; every match: finmix.corpus.contamination."
     })
 public final class DecontaminateJob extends StageCommand {
-
-  private static final Logger LOG = LoggerFactory.getLogger(DecontaminateJob.class);
 
   @ConfigKey("decontaminate.benchmarks")
   @Option(names = "--benchmarks", paramLabel = "FILE",
@@ -76,8 +73,14 @@ public final class DecontaminateJob extends StageCommand {
     }
   }
 
+  /** Removes (or flags) the run's training rows that overlap a benchmark's eval rows. */
   public static Result decontaminate(SparkSession spark, FinmixConfig config) {
-    long started = System.nanoTime();
+    try (Steps steps = Steps.of(spark, "decontaminate")) {
+      return decontaminate(spark, config, steps);
+    }
+  }
+
+  private static Result decontaminate(SparkSession spark, FinmixConfig config, Steps steps) {
     DecontaminationSettings s = DecontaminationSettings.of(config);
     String runId = config.runId();
     Dataset<Row> rows = TableWriter.runRows(spark, "corpus.deduped", runId);
@@ -95,7 +98,7 @@ public final class DecontaminateJob extends StageCommand {
       if (sources.contains(b.source())) {
         benchmarks.add(b);
       } else {
-        LOG.info("decontaminate: benchmark {} skipped: source {} is not in this run",
+        steps.progress("benchmark {} skipped: source {} is not in this run",
             b.name(), b.source());
       }
     }
@@ -104,10 +107,10 @@ public final class DecontaminateJob extends StageCommand {
           .getString("decontaminate.benchmarks") + " has its source in run " + runId
           + " (sources: " + new TreeSet<>(sources) + ")");
     }
-    LOG.info("decontaminate: run {}, {} benchmarks, n-grams {} ({} for texts under {} words)",
+    steps.progress("run {}, {} benchmarks, n-grams {} ({} for texts under {} words)",
         runId, benchmarks.size(), s.ngram(), s.shortNgram(), s.shortMaxTokens());
 
-    spark.sparkContext().setJobDescription("decontaminate: match training rows to eval rows");
+    steps.next("match training rows to eval rows");
     Dataset<Row> train = rows.where(col("split").equalTo("train"));
     Dataset<Row> eval = Contamination.evalRows(rows, benchmarks);
     Dataset<Row> matches = Contamination.matches(train, eval, s)
@@ -120,11 +123,11 @@ public final class DecontaminateJob extends StageCommand {
           ? rows.join(contaminated, rows.col("record_id").equalTo(contaminated.col("record_id")),
               "left_anti")
           : rows;
-      spark.sparkContext().setJobDescription("decontaminate: write finmix.corpus.contamination");
+      steps.next("write finmix.corpus.contamination");
       TableWriter.overwrite(spark, "corpus.contamination",
           TableWriter.inDeclaredOrder(matches, "corpus.contamination"),
           col("run_id").equalTo(runId));
-      spark.sparkContext().setJobDescription("decontaminate: write finmix.corpus.clean");
+      steps.next("write finmix.corpus.clean");
       TableWriter.overwrite(spark, "corpus.clean", clean, col("run_id").equalTo(runId));
 
       Map<String, Map<String, Long>> byBenchmark = new TreeMap<>();
@@ -139,18 +142,16 @@ public final class DecontaminateJob extends StageCommand {
       Map<String, Object> report = new LinkedHashMap<>();
       report.put("stage", "decontaminate");
       report.put("run_id", runId);
-      report.put("seconds", (System.nanoTime() - started) / 1e9);
+      report.put("seconds", steps.elapsed());
       report.put("benchmarks", benchmarks.stream().map(Benchmarks.Benchmark::name).toList());
       report.put("matched_training_rows_by_benchmark_and_source", byBenchmark);
       report.put("removed_training_rows", removed);
       String path = RunReport.write(config, spark.sparkContext().hadoopConfiguration(),
           "decontaminate", report).toString();
-      LOG.info("decontaminate: {} training rows removed in {} s", removed,
-          secondsSince(started));
+      steps.progress("{} training rows removed in {} s", removed, steps.seconds());
       return new Result(byBenchmark, removed, path);
     } finally {
       matches.unpersist(false);
-      spark.sparkContext().setJobDescription(null);
     }
   }
 }

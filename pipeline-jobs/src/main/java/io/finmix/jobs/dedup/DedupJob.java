@@ -8,6 +8,7 @@ import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.StageResult;
+import io.finmix.jobs.core.Steps;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import java.io.IOException;
@@ -72,7 +73,12 @@ public final class DedupJob extends StageCommand {
 
   /** Runs the stage on the run's records. */
   public static Result dedup(SparkSession spark, FinmixConfig config) {
-    long started = System.nanoTime();
+    try (Steps steps = Steps.of(spark, "dedup")) {
+      return dedup(spark, config, steps);
+    }
+  }
+
+  private static Result dedup(SparkSession spark, FinmixConfig config, Steps steps) {
     DedupSettings settings = DedupSettings.of(config);
     String runId = config.runId();
     Dataset<Row> records = TableWriter.runRows(spark, "corpus.records", runId);
@@ -83,11 +89,11 @@ public final class DedupJob extends StageCommand {
     // Connected components checkpoints its rounds here; the directory goes at the end.
     String checkpoints = config.runDir() + "/checkpoints/dedup-" + System.nanoTime();
     spark.sparkContext().setCheckpointDir(checkpoints);
-    LOG.info("dedup: run {}, near duplicates {} (shingle {}, {} permutations, {} bands x {} "
+    steps.progress("run {}, near duplicates {} (shingle {}, {} permutations, {} bands x {} "
         + "rows, threshold {})", runId, settings.nearEnabled() ? "on" : "off", settings.shingle(),
         settings.numPerm(), settings.bands(), settings.rows(), settings.threshold());
 
-    spark.sparkContext().setJobDescription("dedup: exact duplicates and label conflicts");
+    steps.next("exact duplicates and label conflicts");
     Dataset<Row> exact = ExactDuplicates.mark(ExactDuplicates.withText(records, settings),
         settings.dropAllConflicts()).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> near = null;
@@ -95,31 +101,31 @@ public final class DedupJob extends StageCommand {
       Dataset<Row> clusters = TableWriter.inDeclaredOrder(exact.where(col("cluster_size").gt(1)),
           "corpus.duplicate_clusters");
       Dataset<Row> removed = exact.where(col("action").equalTo("removed")).select("record_id");
-      LOG.info("dedup: exact pass done at {} s", secondsSince(started));
+      steps.progress("exact pass done at {} s", steps.seconds());
       if (settings.nearEnabled()) {
-        spark.sparkContext().setJobDescription("dedup: near duplicates (MinHash LSH)");
+        steps.next("near duplicates (MinHash LSH)");
         near = NearDuplicates.find(exact.where(col("action").equalTo("kept")), settings)
             .withColumn("run_id", lit(runId));
         clusters = clusters.unionByName(TableWriter.inDeclaredOrder(near,
             "corpus.duplicate_clusters"));
         removed = removed.unionByName(near.where(col("action").equalTo("removed"))
             .select("record_id"));
-        LOG.info("dedup: near pass done at {} s", secondsSince(started));
+        steps.progress("near pass done at {} s", steps.seconds());
       }
       Dataset<Row> deduped = records.join(removed.distinct(), records.col("record_id")
           .equalTo(removed.col("record_id")), "left_anti");
 
-      spark.sparkContext().setJobDescription("dedup: write finmix.corpus.duplicate_clusters");
+      steps.next("write finmix.corpus.duplicate_clusters");
       TableWriter.overwrite(spark, "corpus.duplicate_clusters", clusters,
           col("run_id").equalTo(runId));
-      spark.sparkContext().setJobDescription("dedup: write finmix.corpus.deduped");
+      steps.next("write finmix.corpus.deduped");
       TableWriter.overwrite(spark, "corpus.deduped", deduped, col("run_id").equalTo(runId));
 
       Map<String, Map<String, Long>> bySource = counts(spark, runId);
       Map<String, Object> report = new LinkedHashMap<>();
       report.put("stage", "dedup");
       report.put("run_id", runId);
-      report.put("seconds", (System.nanoTime() - started) / 1e9);
+      report.put("seconds", steps.elapsed());
       Map<String, String> byTask = new TreeMap<>();
       settings.promptTextByTask().forEach((t, p) -> byTask.put(t, DedupSettings.textName(p)));
       report.put("settings", Map.of("text", DedupSettings.textName(settings.promptText()),
@@ -132,7 +138,7 @@ public final class DedupJob extends StageCommand {
       report.put("clusters", clusterCounts(spark, runId));
       String path = RunReport.write(config, spark.sparkContext().hadoopConfiguration(), "dedup",
           report).toString();
-      LOG.info("dedup: done in {} s", secondsSince(started));
+      steps.progress("done in {} s", steps.seconds());
       return new Result(bySource, path);
     } finally {
       exact.unpersist(false);
@@ -140,7 +146,6 @@ public final class DedupJob extends StageCommand {
         near.unpersist(false);
       }
       deleteQuietly(spark, checkpoints);
-      spark.sparkContext().setJobDescription(null);
     }
   }
 

@@ -18,6 +18,7 @@ import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.JavaBytes;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.StageResult;
+import io.finmix.jobs.core.Steps;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.task.Benchmarks.Benchmark;
@@ -59,9 +60,9 @@ import picocli.CommandLine.Option;
     name = "evaluate",
     mixinStandardHelpOptions = true,
     description = {
-        "Scores the run's trained models (finmix.train.runs) on the benchmarks of",
-        "conf/benchmarks.conf: rank classification (choice log-likelihoods, raw and per token)",
-        "and generation + parsing, on the valid and test rows of corpus.clean.",
+        "Scores the run's trained models (finmix.train.runs) on the benchmarks of "
+            + "conf/benchmarks.conf: rank classification (choice log-likelihoods, raw and per "
+            + "token) and generation + parsing, on the valid and test rows of corpus.clean.",
         "Output: finmix.eval.predictions (one row per eval row, checkpoint and mode)."
     })
 public final class EvaluateJob extends StageCommand {
@@ -118,8 +119,14 @@ public final class EvaluateJob extends StageCommand {
   /** The training run to evaluate: its name, checkpoints to score, and sequence settings. */
   record RunToScore(String trainRun, String tokenizerId, int seqLen, Map<Long, Path> checkpoints) {}
 
+  /** Scores the run's training runs (every checkpoint, or each one's last) on the benchmarks. */
   public static Result evaluate(SparkSession spark, FinmixConfig config) {
-    long started = System.nanoTime();
+    try (Steps steps = Steps.of(spark, "evaluate")) {
+      return evaluate(spark, config, steps);
+    }
+  }
+
+  private static Result evaluate(SparkSession spark, FinmixConfig config, Steps steps) {
     String runId = config.runId();
     EvaluateSettings settings = EvaluateSettings.of(config);
     int batch = settings.batchSize();
@@ -144,7 +151,7 @@ public final class EvaluateJob extends StageCommand {
 
     int workers = settings.workers() > 0 ? settings.workers()
         : spark.sparkContext().defaultParallelism();
-    spark.sparkContext().setJobDescription("evaluate: select the eval rows");
+    steps.next("select the eval rows");
     Dataset<Row> rows = evalRows(clean, benchmarks)
         .repartition(workers, col("record_id"))
         .sortWithinPartitions("benchmark", "split", "record_id")
@@ -153,7 +160,7 @@ public final class EvaluateJob extends StageCommand {
     long total = 0;
     try {
       long evalRows = rows.count();
-      LOG.info("evaluate {}: {} eval rows of {} benchmarks, {} training runs, {} partitions",
+      steps.progress("run {}: {} eval rows of {} benchmarks, {} training runs, {} partitions",
           runId, evalRows, benchmarks.size(), runs.size(), workers);
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       int done = 0;
@@ -171,8 +178,7 @@ public final class EvaluateJob extends StageCommand {
             BenchmarkScorer scorer = new BenchmarkScorer(byName, demos, templates, spec,
                 r.seqLen(), batch, runId, r.trainRun(), ck.getKey(), ck.getValue().toString(),
                 bytes);
-            spark.sparkContext().setJobDescription("evaluate " + r.trainRun() + " step "
-                + ck.getKey());
+            steps.next(r.trainRun() + " step " + ck.getKey());
             Dataset<Row> scored = rows.mapPartitions(
                 (MapPartitionsFunction<Row, Row>) scorer::score,
                 Encoders.row(BenchmarkScorer.schema())).persist(StorageLevel.MEMORY_AND_DISK());
@@ -182,13 +188,13 @@ public final class EvaluateJob extends StageCommand {
             done++;
             double s = (System.nanoTime() - t0) / 1e9;
             total += n;
-            LOG.info(String.format(Locale.ROOT, "evaluate %s: %d/%d %s step %d: %d predictions "
-                + "in %.1f s (%.1f eval rows/s)", runId, done, toScore, r.trainRun(), ck.getKey(),
-                n, s, evalRows / s));
+            steps.progress("run {}: {}/{} {} step {}: {} predictions in {} s ({} eval rows/s)",
+                runId, done, toScore, r.trainRun(), ck.getKey(), n,
+                String.format(Locale.ROOT, "%.1f", s),
+                String.format(Locale.ROOT, "%.1f", evalRows / s));
             predictions = predictions == null ? scored : predictions.unionByName(scored);
           }
-          spark.sparkContext().setJobDescription("evaluate " + r.trainRun()
-              + ": write finmix.eval.predictions");
+          steps.next(r.trainRun() + ": write finmix.eval.predictions");
           TableWriter.overwrite(spark, "eval.predictions", predictions,
               col("run_id").equalTo(runId).and(col("train_run").equalTo(r.trainRun()))
                   .and(col("benchmark").isin(byName.keySet().toArray())));
@@ -209,7 +215,7 @@ public final class EvaluateJob extends StageCommand {
     } finally {
       rows.unpersist();
     }
-    return new Result(runId, lines, (System.nanoTime() - started) / 1e9, total);
+    return new Result(runId, lines, steps.elapsed(), total);
   }
 
   private static Checkpoint readCheckpoint(Path dir) {

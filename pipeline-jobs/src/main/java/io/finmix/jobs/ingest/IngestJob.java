@@ -18,6 +18,7 @@ import io.finmix.jobs.core.HadoopConf;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.StageResult;
+import io.finmix.jobs.core.Steps;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.schemas.TableSchemas;
@@ -37,8 +38,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.storage.StorageLevel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -55,8 +54,6 @@ import picocli.CommandLine.Option;
         "Rows that cannot be read go to finmix.corpus.quarantine with a reason code."
     })
 public final class IngestJob extends StageCommand {
-
-  private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
 
   @ConfigKey("ingest.sources")
   @Option(names = "--sources", paramLabel = "FILE",
@@ -107,37 +104,37 @@ public final class IngestJob extends StageCommand {
 
   /** The root the config's sources are read from (the sources file's, or ingest.data_root). */
   public static String dataRoot(FinmixConfig config) {
-    Config c = config.config();
-    return SourcesFile.load(c.getString("ingest.sources"), c.getString("ingest.data_root"),
-        c.getStringList("ingest.only"), c.getInt("ingest.max_chars")).get(0).dataRoot();
+    return IngestSettings.of(config).sources().get(0).dataRoot();
   }
 
   /** Runs the stage: read, map, check keys, write both tables, report. */
   public static Result ingest(SparkSession spark, FinmixConfig config) {
-    long started = System.nanoTime();
-    Config c = config.config();
+    try (Steps steps = Steps.of(spark, "ingest")) {
+      return ingest(spark, config, steps);
+    }
+  }
+
+  private static Result ingest(SparkSession spark, FinmixConfig config, Steps steps) {
     String runId = config.runId();
-    int rawChars = (int) positive(config, "ingest.quarantine_raw_chars", Integer.MAX_VALUE);
-    positive(config, "ingest.max_chars", Integer.MAX_VALUE / 4);
-    long splitBytes = positive(config, "ingest.split_bytes", Long.MAX_VALUE);
-    List<String> only = c.getStringList("ingest.only");
-    List<SourceSpec> specs = SourcesFile.load(c.getString("ingest.sources"),
-        c.getString("ingest.data_root"), only, c.getInt("ingest.max_chars"));
+    IngestSettings settings = IngestSettings.of(config);
+    int rawChars = settings.quarantineRawChars();
+    List<String> only = settings.only();
+    List<SourceSpec> specs = settings.sources();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    IngestPlan plan = IngestPlan.plan(jsc.hadoopConfiguration(), specs, splitBytes);
+    IngestPlan plan = IngestPlan.plan(jsc.hadoopConfiguration(), specs, settings.splitBytes());
     long files = plan.filesAndBytes().values().stream().mapToLong(v -> v[0]).sum();
     long bytes = plan.filesAndBytes().values().stream().mapToLong(v -> v[1]).sum();
-    LOG.info("ingest: {} sources, {} files, {} MB from {} (run {})", specs.size(), files,
+    steps.progress("{} sources, {} files, {} MB from {} (run {})", specs.size(), files,
         String.format("%.1f", bytes / 1e6), specs.get(0).dataRoot(), runId);
 
     JavaRDD<IngestOutcome> outcomes = read(spark, jsc, specs, plan, rawChars);
     outcomes.persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      jsc.setJobDescription("ingest: read and validate " + files + " raw files");
+      steps.next("read and validate " + files + " raw files");
       Map<String, Long> counts = countOutcomes(outcomes);
-      LOG.info("ingest: read and validated {} raw rows in {} s", counts.entrySet().stream()
+      steps.progress("read and validated {} raw rows in {} s", counts.entrySet().stream()
           .filter(e -> e.getKey().endsWith("\t#raw")).mapToLong(Map.Entry::getValue).sum(),
-          secondsSince(started));
+          steps.seconds());
 
       Dataset<Row> records = spark.createDataFrame(
           outcomes.filter(o -> o.isRecord).map(o -> o.toRecordRow(runId)),
@@ -146,7 +143,7 @@ public final class IngestJob extends StageCommand {
           outcomes.filter(o -> !o.isRecord).map(o -> o.toQuarantineRow(runId)),
           TableSchemas.load("corpus.quarantine").schema());
 
-      jsc.setJobDescription("ingest: find records whose natural key repeats");
+      steps.next("find records whose natural key repeats");
       Dataset<Row> duplicates = duplicateKeys(spark.createDataFrame(
           outcomes.filter(o -> o.isRecord && o.keyMayCollide).map(o -> o.toRecordRow(runId)),
           TableSchemas.load("corpus.records").schema()), rawChars).cache();
@@ -154,8 +151,8 @@ public final class IngestJob extends StageCommand {
       for (Row r : duplicates.groupBy("source").count().collectAsList()) {
         duplicateCounts.put(r.getString(0), r.getLong(1));
       }
-      LOG.info("ingest: checked natural keys ({} repeated) at {} s",
-          duplicateCounts.values().stream().mapToLong(Long::longValue).sum(), secondsSince(started));
+      steps.progress("checked natural keys ({} repeated) at {} s",
+          duplicateCounts.values().stream().mapToLong(Long::longValue).sum(), steps.seconds());
       if (!duplicateCounts.isEmpty()) {
         records = withoutRows(records, duplicates);
         quarantine = quarantine.unionByName(duplicates);
@@ -165,35 +162,24 @@ public final class IngestJob extends StageCommand {
       if (!only.isEmpty()) {
         thisRun = thisRun.and(col("source").isin(only.toArray()));
       }
-      jsc.setJobDescription("ingest: write finmix.corpus.quarantine (run " + runId + ")");
+      steps.next("write finmix.corpus.quarantine (run " + runId + ")");
       TableWriter.overwrite(spark, "corpus.quarantine", quarantine, thisRun);
-      LOG.info("ingest: wrote finmix.corpus.quarantine at {} s", secondsSince(started));
-      jsc.setJobDescription("ingest: write finmix.corpus.records (run " + runId + ")");
+      steps.progress("wrote finmix.corpus.quarantine at {} s", steps.seconds());
+      steps.next("write finmix.corpus.records (run " + runId + ")");
       TableWriter.overwrite(spark, "corpus.records", records, thisRun);
-      LOG.info("ingest: wrote finmix.corpus.records at {} s", secondsSince(started));
+      steps.progress("wrote finmix.corpus.records at {} s", steps.seconds());
       duplicates.unpersist(false);
 
       Map<String, IngestStats> stats = stats(specs, plan, counts, duplicateCounts);
       IngestStats total = new IngestStats();
       stats.values().forEach(total::add);
-      String report = writeReport(config, jsc, specs, stats, total, started);
-      LOG.info("ingest: {} records and {} quarantined rows in {} s", total.records,
-          total.quarantinedTotal(), secondsSince(started));
+      String report = writeReport(config, jsc, specs, stats, total, steps.elapsed());
+      steps.progress("{} records and {} quarantined rows in {} s", total.records,
+          total.quarantinedTotal(), steps.seconds());
       return new Result(stats, total, report);
     } finally {
       outcomes.unpersist(false);
-      jsc.setJobDescription(null);
     }
-  }
-
-  /** A count or size key (a number, or a size such as 64MiB) that must be in [1, max]. */
-  private static long positive(FinmixConfig config, String key, long max) {
-    long v = config.config().getBytes(key);
-    if (v <= 0 || v > max) {
-      throw new UserError("invalid config key " + key + " = " + v + " (" + config.originOf(key)
-          + "): must be between 1 and " + max);
-    }
-    return v;
   }
 
   /** Outcome counts by "source\treason" ("" for records) and "source\t#raw" for raw rows. */
@@ -298,13 +284,13 @@ public final class IngestJob extends StageCommand {
   }
 
   private static String writeReport(FinmixConfig config, JavaSparkContext jsc,
-      List<SourceSpec> specs, Map<String, IngestStats> stats, IngestStats total, long started) {
+      List<SourceSpec> specs, Map<String, IngestStats> stats, IngestStats total, double seconds) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("stage", "ingest");
     report.put("run_id", config.runId());
     report.put("sources_file", config.config().getString("ingest.sources"));
     report.put("data_root", specs.get(0).dataRoot());
-    report.put("seconds", (System.nanoTime() - started) / 1e9);
+    report.put("seconds", seconds);
     Map<String, Object> perSource = new LinkedHashMap<>();
     stats.forEach((k, v) -> perSource.put(k, v.toMap()));
     report.put("sources", perSource);

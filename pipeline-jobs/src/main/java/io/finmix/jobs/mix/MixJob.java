@@ -10,6 +10,7 @@ import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.StageResult;
+import io.finmix.jobs.core.Steps;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.task.PromptTemplates;
@@ -86,8 +87,14 @@ public final class MixJob extends StageCommand {
     }
   }
 
+  /** Mixes every selected recipe of the run's clean rows into finmix.corpus.mixtures. */
   public static Result mix(SparkSession spark, FinmixConfig config) {
-    long started = System.nanoTime();
+    try (Steps steps = Steps.of(spark, "mix")) {
+      return mix(spark, config, steps);
+    }
+  }
+
+  private static Result mix(SparkSession spark, FinmixConfig config, Steps steps) {
     String runId = config.runId();
     MixSettings settings = MixSettings.of(config);
     String counter = settings.tokenizer();
@@ -106,9 +113,9 @@ public final class MixJob extends StageCommand {
     Map<String, Object> reportRecipes = new TreeMap<>();
     for (int n = 0; n < recipes.size(); n++) {
       Recipe recipe = recipes.get(n);
-      LOG.info("mix: recipe {} ({}/{}) at {} s", recipe.name(), n + 1, recipes.size(),
-          secondsSince(started));
-      spark.sparkContext().setJobDescription("mix: recipe " + recipe.name());
+      steps.progress("recipe {} ({}/{}) at {} s", recipe.name(), n + 1, recipes.size(),
+          steps.seconds());
+      steps.next("recipe " + recipe.name());
       Dataset<Row> pool = Mixer.pool(clean, recipe, templates, encoder)
           .persist(StorageLevel.MEMORY_AND_DISK());
       try {
@@ -151,7 +158,7 @@ public final class MixJob extends StageCommand {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("stage", "mix");
     report.put("run_id", runId);
-    report.put("seconds", (System.nanoTime() - started) / 1e9);
+    report.put("seconds", steps.elapsed());
     report.put("recipes_file", recipesFile);
     report.put("prompts_file", templates.description());
     report.put("tokenizer", counter);
@@ -171,8 +178,7 @@ public final class MixJob extends StageCommand {
     report.put("recipes", reportRecipes);
     String path = RunReport.write(config, spark.sparkContext().hadoopConfiguration(), "mix",
         report).toString();
-    spark.sparkContext().setJobDescription(null);
-    LOG.info("mix: done in {} s", secondsSince(started));
+    steps.progress("done in {} s", steps.seconds());
     return new Result(byRecipe, path);
   }
 

@@ -44,13 +44,13 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
         "The whole pipeline on the embedded default (generated sample data, local Spark).",
-        "Stages, in order: sample-data (to run.sample_data_dir), ingest (run.sources), dedup,",
-        "decontaminate, mix (every recipe of mix.recipes; with run.tokenizer = trained, then",
-        "train-tokenizer and mix again counting its tokens), tokenize (and pack), pretrain",
-        "(the base the sweep fine-tunes, with sweep.init = base), train (the sweep grid,",
-        "run.train_steps each), evaluate (run.eval_max_rows), aggregate.",
-        "A stage whose inputs (config, conf files, the tables it reads) and outputs are as it",
-        "left them is skipped; --force runs it anyway."
+        "Stages, in order: sample-data (to run.sample_data_dir), ingest (run.sources), dedup, "
+            + "decontaminate, mix (every recipe of mix.recipes; with run.tokenizer = trained, then "
+            + "train-tokenizer and mix again counting its tokens), tokenize (and pack), pretrain "
+            + "(the base the sweep fine-tunes, with sweep.init = base), train (the sweep grid, "
+            + "run.train_steps each), evaluate (run.eval_max_rows), aggregate.",
+        "A stage whose inputs (config, conf files, the tables it reads) and outputs are as it left "
+            + "them is skipped; --force runs it anyway."
     })
 public final class RunJob extends StageCommand {
 

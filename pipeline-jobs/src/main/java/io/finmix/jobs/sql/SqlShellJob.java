@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
         "Spark SQL on the finmix catalog (finmix.corpus.records, ...).",
-        "With -e or -f: runs the statements and prints rows tab-separated, no header,",
-        "like spark-sql -e. Without: the interactive Spark SQL shell."
+        "With -e or -f: runs the statements and prints rows tab-separated, no header, like "
+            + "spark-sql -e. Without: the interactive Spark SQL shell."
     })
 public final class SqlShellJob extends StageCommand {
 

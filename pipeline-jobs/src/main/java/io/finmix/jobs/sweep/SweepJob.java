@@ -18,17 +18,20 @@ import java.util.TreeSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code finmix sweep}: the experiment grid of the sweep section, trained, evaluated, aggregated. */
+/**
+ * {@code finmix sweep}: the experiment grid of the sweep section, trained, evaluated, aggregated.
+ */
 @Command(
     name = "sweep",
     mixinStandardHelpOptions = true,
     description = {
-        "Trains every run of the experiment grid (sweep.recipes x sweep.models x sweep.seeds x",
-        "sweep.lora) on the run's packed sequences, at most sweep.concurrency at once,",
-        "evaluates each, then aggregates the run id. Runs that finished before on the same",
-        "inputs are skipped, stopped runs resume from their last checkpoint, failed attempts",
-        "are retried (sweep.retries). Stop it with Ctrl-C or `finmix sweep --stop` (in-flight",
-        "runs finish first); run it again to go on."
+        "Trains every run of the experiment grid (sweep.recipes x sweep.models x sweep.seeds x "
+            + "sweep.lora) on the run's packed sequences, at most sweep.concurrency at once, "
+            + "evaluates each, then aggregates the run id.",
+        "Runs that finished before on the same "
+            + "inputs are skipped, stopped runs resume from their last checkpoint, failed attempts "
+            + "are retried (sweep.retries). Stop it with Ctrl-C or `finmix sweep --stop` "
+            + "(in-flight runs finish first); run it again to go on."
     })
 public final class SweepJob extends StageCommand {
 

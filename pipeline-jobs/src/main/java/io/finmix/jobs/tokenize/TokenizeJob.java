@@ -17,6 +17,7 @@ import io.finmix.jobs.core.Indexed;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.StageResult;
+import io.finmix.jobs.core.Steps;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.tokens.ExampleEncoders;
@@ -41,8 +42,6 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -60,8 +59,6 @@ import picocli.CommandLine.Option;
     })
 public final class TokenizeJob extends StageCommand {
 
-  private static final Logger LOG = LoggerFactory.getLogger(TokenizeJob.class);
-
   static final StructType EXAMPLES = new StructType()
       .add("position", DataTypes.LongType, false)
       .add("record_id", DataTypes.StringType, false)
@@ -76,7 +73,8 @@ public final class TokenizeJob extends StageCommand {
   String tokenizer;
 
   @ConfigKey("tokenize.seq_len")
-  @Option(names = "--seq-len", paramLabel = "N", description = "Sequence length (tokenize.seq_len).")
+  @Option(names = "--seq-len", paramLabel = "N",
+      description = "Sequence length (tokenize.seq_len).")
   Integer seqLen;
 
   @ConfigKey("tokenize.format")
@@ -116,9 +114,17 @@ public final class TokenizeJob extends StageCommand {
     }
   }
 
-  /** Settings of the stage, checked. */
+  /**
+   * The {@code tokenize} section of the config, read and checked in one place.
+   *
+   * @param encoder the tokenizer and prompt format (tokenize.tokenizer, tokenize.chat_template)
+   * @param seqLen the packed sequences' length (at least 8)
+   * @param lossOnAll loss on prompt and answer (loss_on = all), else on the answer only
+   * @param truncatePrompt an overlong example's prompt is cut from the left, else it is dropped
+   * @param only the recipes to tokenize; empty: every mixture of the run
+   */
   record Settings(ExampleEncoder.Spec encoder, int seqLen, boolean lossOnAll,
-      boolean truncatePrompt) implements java.io.Serializable {
+      boolean truncatePrompt, List<String> only) implements java.io.Serializable {
 
     static Settings of(FinmixConfig config) {
       var c = config.config();
@@ -135,7 +141,8 @@ public final class TokenizeJob extends StageCommand {
         throw new UserError("tokenize.overlong: '" + overlong + "' is not truncate_prompt or drop");
       }
       return new Settings(ExampleEncoders.spec(config, c.getString("tokenize.tokenizer")), seqLen,
-          lossOn.equals("all"), overlong.equals("truncate_prompt"));
+          lossOn.equals("all"), overlong.equals("truncate_prompt"),
+          List.copyOf(c.getStringList("tokenize.only")));
     }
 
     String tokenizer() {
@@ -143,8 +150,14 @@ public final class TokenizeJob extends StageCommand {
     }
   }
 
+  /** Tokenizes the run's mixtures and packs them into finmix.train.sequences. */
   public static Result tokenize(SparkSession spark, FinmixConfig config) {
-    long started = System.nanoTime();
+    try (Steps steps = Steps.of(spark, "tokenize")) {
+      return tokenize(spark, config, steps);
+    }
+  }
+
+  private static Result tokenize(SparkSession spark, FinmixConfig config, Steps steps) {
     String runId = config.runId();
     Settings s = Settings.of(config);
     ExampleEncoder encoder = ExampleEncoders.load(s.encoder(), s.encoder().chat()
@@ -159,7 +172,7 @@ public final class TokenizeJob extends StageCommand {
       throw new UserError("no rows for run " + runId + " in finmix.corpus.mixtures: run "
           + "`finmix mix --run-id " + runId + "` first");
     }
-    List<String> only = config.config().getStringList("tokenize.only");
+    List<String> only = s.only();
     for (String o : only) {
       if (!recipes.contains(o)) {
         throw new UserError("unknown recipe '" + o + "' in tokenize.only; run " + runId
@@ -169,14 +182,14 @@ public final class TokenizeJob extends StageCommand {
     if (!only.isEmpty()) {
       recipes.retainAll(only);
     }
-    LOG.info("tokenize: run {}, tokenizer {}, seq_len {}, {} recipes", runId, tokenizerId,
+    steps.progress("run {}, tokenizer {}, seq_len {}, {} recipes", runId, tokenizerId,
         s.seqLen(), recipes.size());
     Map<String, Map<String, Object>> byRecipe = new TreeMap<>();
     for (int n = 0; n < recipes.size(); n++) {
       String recipe = recipes.get(n);
-      LOG.info("tokenize: recipe {} ({}/{}) at {} s", recipe, n + 1, recipes.size(),
-          secondsSince(started));
-      spark.sparkContext().setJobDescription("tokenize: recipe " + recipe);
+      steps.progress("recipe {} ({}/{}) at {} s", recipe, n + 1, recipes.size(),
+          steps.seconds());
+      steps.next("recipe " + recipe);
       Dataset<Row> examples = examples(mixtures.where(col("recipe").equalTo(recipe)), s, recipe)
           .persist(StorageLevel.MEMORY_AND_DISK());
       try {
@@ -226,7 +239,7 @@ public final class TokenizeJob extends StageCommand {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("stage", "tokenize");
     report.put("run_id", runId);
-    report.put("seconds", (System.nanoTime() - started) / 1e9);
+    report.put("seconds", steps.elapsed());
     report.put("tokenizer", s.tokenizer());
     report.put("tokenizer_id", tokenizerId);
     report.put("format", s.encoder().format());
@@ -241,8 +254,7 @@ public final class TokenizeJob extends StageCommand {
     report.put("recipes", byRecipe);
     String path = RunReport.write(config, spark.sparkContext().hadoopConfiguration(),
         "tokenize", report).toString();
-    spark.sparkContext().setJobDescription(null);
-    LOG.info("tokenize: done in {} s", secondsSince(started));
+    steps.progress("done in {} s", steps.seconds());
     return new Result(tokenizerId, s.seqLen(), byRecipe, path);
   }
 
@@ -254,7 +266,8 @@ public final class TokenizeJob extends StageCommand {
   static Dataset<Row> examples(Dataset<Row> mixture, Settings s, String recipe) {
     return mixture.select("position", "record_id", "prompt", "answer").map(
         (MapFunction<Row, Row>) r -> {
-          ExampleEncoder.Encoded e = ExampleEncoders.encode(s.encoder(), r.getString(2), r.getString(3),
+          ExampleEncoder.Encoded e = ExampleEncoders.encode(s.encoder(), r.getString(2),
+              r.getString(3),
               () -> "recipe '" + recipe + "', record " + r.getString(1) + " (mixture position "
                   + r.getLong(0) + ")");
           int[] prompt = e.prompt();

@@ -10,6 +10,7 @@ import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.RunReport;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.StageResult;
+import io.finmix.jobs.core.Steps;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.model.tokenizer.BpeTrainer;
@@ -32,8 +33,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,7 +53,6 @@ import picocli.CommandLine.Option;
     })
 public final class TrainTokenizerJob extends StageCommand {
 
-  private static final Logger LOG = LoggerFactory.getLogger(TrainTokenizerJob.class);
   /** The end-of-sequence token every trained tokenizer ends with. */
   public static final String EOS = "<|endoftext|>";
 
@@ -65,7 +63,8 @@ public final class TrainTokenizerJob extends StageCommand {
 
   @ConfigKey("train_tokenizer.vocab_size")
   @Option(names = "--vocab-size", paramLabel = "N",
-      description = "Vocabulary size, bytes and special tokens included (train_tokenizer.vocab_size).")
+      description = "Vocabulary size, bytes and special tokens included "
+          + "(train_tokenizer.vocab_size).")
   Integer vocabSize;
 
   @ConfigKey("train_tokenizer.out")
@@ -97,6 +96,32 @@ public final class TrainTokenizerJob extends StageCommand {
     }
   }
 
+  /**
+   * The {@code train_tokenizer} section of the config, read and checked in one place.
+   *
+   * @param recipe the mixture whose prompts and answers the tokenizer learns from
+   * @param vocabSize tokens in all, the 256 bytes and the end-of-text token among them
+   * @param minFrequency a word seen fewer times is not counted
+   * @param maxWords the most frequent words counted, at most
+   * @param dir the folder the tokenizer is written to
+   * @param maxLength the tokenizer's model_max_length (tokenize.seq_len)
+   */
+  record Settings(String recipe, int vocabSize, long minFrequency, int maxWords, Path dir,
+      int maxLength) {
+
+    static Settings of(FinmixConfig config) {
+      var c = config.config();
+      Settings s = new Settings(c.getString("train_tokenizer.recipe"),
+          c.getInt("train_tokenizer.vocab_size"), c.getLong("train_tokenizer.min_frequency"),
+          c.getInt("train_tokenizer.max_words"), outputDir(config), c.getInt("tokenize.seq_len"));
+      if (s.vocabSize < 257 || s.minFrequency < 1 || s.maxWords < 1) {
+        throw new UserError("train_tokenizer: need vocab_size >= 257, min_frequency >= 1 and "
+            + "max_words >= 1 (" + config.originOf("train_tokenizer.vocab_size") + ")");
+      }
+      return s;
+    }
+  }
+
   /** The folder a config's tokenizer is written to (a local path). */
   public static Path outputDir(FinmixConfig config) {
     String dir = config.config().getString("train_tokenizer.out");
@@ -112,18 +137,17 @@ public final class TrainTokenizerJob extends StageCommand {
     return Path.of(dir).toAbsolutePath().normalize();
   }
 
+  /** Trains the tokenizer on a mixture's texts, writes it and checks every text round-trips. */
   public static Result train(SparkSession spark, FinmixConfig config) {
-    long started = System.nanoTime();
-    String runId = config.runId();
-    var c = config.config();
-    String recipeName = c.getString("train_tokenizer.recipe");
-    int vocab = c.getInt("train_tokenizer.vocab_size");
-    long minFrequency = c.getLong("train_tokenizer.min_frequency");
-    int maxWords = c.getInt("train_tokenizer.max_words");
-    if (vocab < 257 || minFrequency < 1 || maxWords < 1) {
-      throw new UserError("train_tokenizer: need vocab_size >= 257, min_frequency >= 1 and "
-          + "max_words >= 1");
+    try (Steps steps = Steps.of(spark, "train-tokenizer")) {
+      return train(spark, config, Settings.of(config), steps);
     }
+  }
+
+  private static Result train(SparkSession spark, FinmixConfig config, Settings s, Steps steps) {
+    String runId = config.runId();
+    String recipeName = s.recipe();
+    long minFrequency = s.minFrequency();
     Dataset<Row> texts = TableWriter.runRows(spark, "corpus.mixtures", runId)
         .where(col("recipe").equalTo(recipeName)).select("prompt", "answer");
     long n = texts.count();
@@ -132,8 +156,8 @@ public final class TrainTokenizerJob extends StageCommand {
           + runId + " in finmix.corpus.mixtures: run `finmix mix --run-id " + runId
           + "` first, or name another recipe with --recipe");
     }
-    LOG.info("train-tokenizer: counting words of {} texts of {}", n, recipeName);
-    spark.sparkContext().setJobDescription("train-tokenizer: count words");
+    steps.progress("counting words of {} texts of {}", n, recipeName);
+    steps.next("count words");
     Map<String, Long> words = new HashMap<>();
     for (Row r : texts.flatMap((FlatMapFunction<Row, String>) r -> {
           List<String> pieces = new ArrayList<>(BpeTrainer.pieces(r.getString(0)));
@@ -141,28 +165,27 @@ public final class TrainTokenizerJob extends StageCommand {
           return pieces.iterator();
         }, Encoders.STRING()).toDF("word").groupBy("word").agg(count(lit(1)).as("n"))
         .where(col("n").geq(minFrequency)).orderBy(col("n").desc(), col("word"))
-        .limit(maxWords).collectAsList()) {
+        .limit(s.maxWords()).collectAsList()) {
       words.put(r.getString(0), r.getLong(1));
     }
-    LOG.info("train-tokenizer: {} words at {} s; learning merges", words.size(),
-        secondsSince(started));
-    List<String[]> merges = BpeTrainer.train(words, vocab, minFrequency, 1);
-    Path dir = outputDir(config);
+    steps.progress("{} words at {} s; learning merges", words.size(), steps.seconds());
+    List<String[]> merges = BpeTrainer.train(words, s.vocabSize(), minFrequency, 1);
+    Path dir = s.dir();
     Path file = dir.resolve("tokenizer.json");
     try {
       Files.createDirectories(dir);
       ByteLevelBpeFile.write(file, merges, List.of(EOS));
       Files.writeString(dir.resolve("tokenizer_config.json"), "{\n  \"eos_token\": \"" + EOS
-          + "\",\n  \"model_max_length\": " + config.config().getInt("tokenize.seq_len")
+          + "\",\n  \"model_max_length\": " + s.maxLength()
           + ",\n  \"tokenizer_class\": \"PreTrainedTokenizerFast\"\n}\n");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the tokenizer to " + dir, e);
     }
     Tokenizers.forget(file.toString());
     TextTokenizer trained = Tokenizers.load(file.toString());
-    LOG.info("train-tokenizer: {} merges written to {}; checking every text round-trips",
-        merges.size(), file);
-    spark.sparkContext().setJobDescription("train-tokenizer: round-trip check");
+    steps.progress("{} merges written to {}; checking every text round-trips", merges.size(),
+        file);
+    steps.next("round-trip check");
     String spec = file.toString();
     List<String> broken = texts.mapPartitions((MapPartitionsFunction<Row, String>) it -> {
           TextTokenizer t = Tokenizers.load(spec);
@@ -184,7 +207,7 @@ public final class TrainTokenizerJob extends StageCommand {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("stage", "train-tokenizer");
     report.put("run_id", runId);
-    report.put("seconds", (System.nanoTime() - started) / 1e9);
+    report.put("seconds", steps.elapsed());
     report.put("recipe", recipeName);
     report.put("texts", n);
     report.put("distinct_words", words.size());
@@ -194,7 +217,6 @@ public final class TrainTokenizerJob extends StageCommand {
     report.put("tokenizer_id", trained.id());
     String path = RunReport.write(config, spark.sparkContext().hadoopConfiguration(),
         "train-tokenizer", report).toString();
-    spark.sparkContext().setJobDescription(null);
     return new Result(file, trained.id(), trained.vocabSize(), words.size(), n, path);
   }
 }

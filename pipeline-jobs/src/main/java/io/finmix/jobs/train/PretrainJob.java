@@ -1,15 +1,12 @@
 package io.finmix.jobs.train;
 
-import com.typesafe.config.Config;
 import io.finmix.jobs.core.Commands;
 import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.StageResult;
-import io.finmix.jobs.core.UserError;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -84,34 +81,12 @@ public final class PretrainJob extends StageCommand {
 
   /** The train.* settings of the pretraining run, from the pretrain section. */
   static Map<String, Object> trainSettings(FinmixConfig config) {
-    Config p = config.config().getConfig("pretrain");
-    long steps = p.getLong("steps");
-    if (steps < 1) {
-      throw new UserError("pretrain.steps = " + steps + " must be at least 1 ("
-          + config.originOf("pretrain.steps") + ")");
-    }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("train.recipe", p.getString("recipe"));
-    m.put("train.model", p.getString("model"));
-    m.put("train.init", "");
-    m.put("train.lora.enabled", false);
-    m.put("train.steps", steps);
-    m.put("train.lr", p.getDouble("lr"));
-    m.put("train.warmup_steps", p.getInt("warmup_steps"));
-    m.put("train.batch_per_worker", p.getInt("batch_per_worker"));
-    m.put("train.seed", p.getLong("seed"));
-    m.put("train.name", runName(config));
-    m.put("train.export_hf", true);
-    // a language model's loss: every token counts the same, whatever its text's length
-    m.put("train.loss_weighting", "token");
-    return m;
+    return PretrainSettings.of(config).trainKeys();
   }
 
   /** The pretraining run's name: pretrain.name, else pretrain-&lt;model&gt;-s&lt;seed&gt;. */
   public static String runName(FinmixConfig config) {
-    Config p = config.config().getConfig("pretrain");
-    String name = p.getString("name").trim();
-    return name.isEmpty() ? "pretrain-" + p.getString("model") + "-s" + p.getLong("seed") : name;
+    return PretrainSettings.of(config).runName();
   }
 
   /** The base's directory: the pretraining run's Hugging Face export. */

@@ -11,6 +11,7 @@ import io.finmix.jobs.core.ConfigKey;
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.StageCommand;
 import io.finmix.jobs.core.StageResult;
+import io.finmix.jobs.core.Steps;
 import io.finmix.jobs.core.TableWriter;
 import io.finmix.jobs.core.UserError;
 import io.finmix.jobs.tokens.ExampleEncoders;
@@ -186,7 +187,7 @@ public final class TrainJob extends StageCommand {
       String initName, ModelConfig modelConfig, long parameters, long trainable,
       String tokenizerId, int seqLen, long snapshot, long trainSequences,
       long validationSequences, int workers, long totalSteps, long stepsPerEpoch, Path dir,
-      Timestamp startedAt) {}
+      Timestamp startedAt, Steps steps) {}
 
   /** A run's sequences of train.sequences: training rows, and held-out rows by worker. */
   private record Sequences(JavaRDD<PackedSequence> train, JavaRDD<PackedSequence> validation,
@@ -205,8 +206,14 @@ public final class TrainJob extends StageCommand {
    * last checkpoint), runs the step loop and writes the run's rows.
    */
   public static Result train(SparkSession spark, FinmixConfig config, boolean resume) {
-    long sessionStart = System.nanoTime();
     TrainSettings s = TrainSettings.of(config);
+    try (Steps steps = Steps.of(spark, "train " + s.trainRun())) {
+      return train(spark, config, s, resume, steps);
+    }
+  }
+
+  private static Result train(SparkSession spark, FinmixConfig config, TrainSettings s,
+      boolean resume, Steps steps) {
     String runId = config.runId();
     ExampleEncoder encoder = ExampleEncoders.load(ExampleEncoders.spec(config,
         config.config().getString("tokenize.tokenizer")), "tokenize.tokenizer");
@@ -220,7 +227,7 @@ public final class TrainJob extends StageCommand {
     long snapshot = resumed != null ? new RunState(resumed.state()).snapshot()
         : currentSnapshot(spark);
     int workers = s.workers() > 0 ? s.workers() : sc.defaultParallelism();
-    Sequences data = sequences(spark, s, runId, tokenizerId, seqLen, snapshot, workers);
+    Sequences data = sequences(spark, s, runId, tokenizerId, seqLen, snapshot, workers, steps);
     try {
       long perStep = (long) workers * s.batchPerWorker();
       long stepsPerEpoch = data.trainCount() / perStep;
@@ -266,11 +273,10 @@ public final class TrainJob extends StageCommand {
       Run run = new Run(runId, trainRun, s, start.modelName(), start.initName(), begin.config(),
           baseParameters, trainableParameters, tokenizerId, seqLen, snapshot, data.trainCount(),
           data.validationCount(), workers, totalSteps, stepsPerEpoch, dir,
-          new Timestamp(state.startedAtMillis()));
-      return trainFrom(spark, run, cfg, data, current, frozen, resumed, sessionStart);
+          new Timestamp(state.startedAtMillis()), steps);
+      return trainFrom(spark, run, cfg, data, current, frozen, resumed);
     } finally {
       data.validation().unpersist(false);
-      spark.sparkContext().setJobDescription(null);
     }
   }
 
@@ -291,8 +297,8 @@ public final class TrainJob extends StageCommand {
    * sequence_index into training rows and validation rows (partitioned by worker, persisted).
    */
   private static Sequences sequences(SparkSession spark, TrainSettings s, String runId,
-      String tokenizerId, int seqLen, long snapshot, int workers) {
-    spark.sparkContext().setJobDescription("train " + s.trainRun() + ": read train.sequences");
+      String tokenizerId, int seqLen, long snapshot, int workers, Steps steps) {
+    steps.next("read train.sequences");
     Dataset<Row> sequences = spark.sql("SELECT " + String.join(", ", PackedSequence.COLUMNS)
         + " FROM " + TableSchemas.CATALOG + ".train.sequences VERSION AS OF " + snapshot)
         .where(col("run_id").equalTo(runId).and(col("recipe").equalTo(s.recipe()))
@@ -347,7 +353,7 @@ public final class TrainJob extends StageCommand {
    * loop, exports the model, and writes the run's rows finished or failed.
    */
   private static Result trainFrom(SparkSession spark, Run run, TrainConfig cfg, Sequences data,
-      Checkpoint current, Map<String, Tensor> frozen, Checkpoint resumed, long sessionStart) {
+      Checkpoint current, Map<String, Tensor> frozen, Checkpoint resumed) {
     TrainSettings s = run.s();
     String trainRun = run.trainRun();
     double priorSeconds = new RunState(current.state()).seconds();
@@ -365,9 +371,9 @@ public final class TrainJob extends StageCommand {
     }
     TrainingStats stats = new TrainingStats(trainRun, s, run.workers(), run.trainable());
     writeRun(spark, run, current, metrics, RUNNING, null, priorSeconds, lastCheckpoint, null);
-    LOG.info("train {}: {} {} ({} parameters, {} trainable) on {} of recipe {} ({} training "
+    run.steps().progress("{} {} ({} parameters, {} trainable) on {} of recipe {} ({} training "
         + "sequences, {} held out), {} workers x {} sequences, {} steps ({} per epoch), "
-        + "averaging every {}", trainRun, run.initName().equals("scratch") ? "preset" : "init",
+        + "averaging every {}", run.initName().equals("scratch") ? "preset" : "init",
         run.modelName().length() > 40 ? run.initName() : run.modelName(), run.parameters(),
         run.trainable(), run.tokenizerId(), s.recipe(), run.trainSequences(),
         run.validationSequences(), run.workers(), s.batchPerWorker(), run.totalSteps(),
@@ -378,10 +384,10 @@ public final class TrainJob extends StageCommand {
         frozen, run.workers(), s.perExampleLoss());
     try {
       Progress p = steps(spark, run, cfg, pa, data, current, frozen, metrics, stats,
-          lastCheckpoint, priorSeconds, sessionStart);
+          lastCheckpoint, priorSeconds);
       current = p.current();
       lastCheckpoint = p.checkpoint();
-      double seconds = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
+      double seconds = priorSeconds + run.steps().elapsed();
       if (p.failure() != null) {
         LOG.error("train {}: {}", trainRun, p.failure());
         writeRun(spark, run, current, metrics, FAILED, p.failure(), seconds, lastCheckpoint,
@@ -395,7 +401,7 @@ public final class TrainJob extends StageCommand {
       return result(run, current, metrics, FINISHED, p.validation(), lastCheckpoint, hf, null,
           stats);
     } catch (RuntimeException e) {
-      double seconds = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
+      double seconds = priorSeconds + run.steps().elapsed();
       try {
         writeRun(spark, run, current, metrics, FAILED, String.valueOf(e.getMessage()), seconds,
             lastCheckpoint, null);
@@ -414,8 +420,7 @@ public final class TrainJob extends StageCommand {
    */
   private static Progress steps(SparkSession spark, Run run, TrainConfig cfg,
       ParameterAveraging pa, Sequences data, Checkpoint current, Map<String, Tensor> frozen,
-      List<StepMetric> metrics, TrainingStats stats, String lastCheckpoint, double priorSeconds,
-      long sessionStart) {
+      List<StepMetric> metrics, TrainingStats stats, String lastCheckpoint, double priorSeconds) {
     TrainSettings s = run.s();
     String trainRun = run.trainRun();
     long totalSteps = run.totalSteps();
@@ -434,8 +439,8 @@ public final class TrainJob extends StageCommand {
           if (shards != null) {
             shards.unpersist(false);
           }
-          spark.sparkContext().setJobDescription("train " + trainRun + ": shuffle and shard "
-              + "epoch " + (epoch + 1) + " over " + workers + " workers");
+          run.steps().next("shuffle and shard epoch " + (epoch + 1) + " over " + workers
+              + " workers");
           shards = pa.shards(data.train(), s.seed(), epoch);
           shardsEpoch = epoch;
         }
@@ -446,7 +451,7 @@ public final class TrainJob extends StageCommand {
         if (s.evalEvery() > 0) {
           k = Math.min(k, nextMultiple(step, s.evalEvery()) - step);
         }
-        spark.sparkContext().setJobDescription("train " + trainRun + ": steps " + (step + 1)
+        run.steps().next("steps " + (step + 1)
             + "-" + (step + k) + " of " + totalSteps + " (" + k + " local steps on each of "
             + workers + " workers, then averaging)");
         ParameterAveraging.Round r = pa.round(shards, current, cfg, local, (int) k,
@@ -456,7 +461,7 @@ public final class TrainJob extends StageCommand {
               + "steps " + (step + 1) + "-" + (step + k) + ": " + r.failure());
         }
         long roundTokens = java.util.Arrays.stream(r.tokens()).sum();
-        double elapsed = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
+        double elapsed = priorSeconds + run.steps().elapsed();
         for (int j = 0; j < k; j++) {
           metrics.add(new StepMetric(step + j + 1, epoch + 1, r.loss()[j], r.gradNorm()[j],
               null, cfg.lrAt(step + j), r.tokens()[j], roundTokens / r.wallSeconds(), elapsed));
@@ -474,20 +479,18 @@ public final class TrainJob extends StageCommand {
         boolean evaluate = s.evalEvery() > 0 ? step % s.evalEvery() == 0 || step == totalSteps
             : checkpoint;
         if (evaluate && data.validationCount() > 0) {
-          spark.sparkContext().setJobDescription("train " + trainRun + ": validation loss "
-              + "after step " + step + " (" + data.validationCount() + " held-out sequences)");
+          run.steps().next("validation loss after step " + step + " ("
+              + data.validationCount() + " held-out sequences)");
           lastValidation = pa.validationLoss(data.validation(), current, cfg,
               s.batchPerWorker());
           StepMetric last = metrics.remove(metrics.size() - 1);
           metrics.add(last.withValidation(lastValidation));
         }
-        progress(trainRun, step, totalSteps, epoch, stepsPerEpoch, r.loss()[(int) k - 1],
-            lastValidation, cfg.lrAt(step - 1), roundTokens / r.wallSeconds(),
-            (System.nanoTime() - sessionStart) / 1e9, sessionSteps);
+        progress(run.steps(), step, totalSteps, epoch, stepsPerEpoch, r.loss()[(int) k - 1],
+            lastValidation, cfg.lrAt(step - 1), roundTokens / r.wallSeconds(), sessionSteps);
         if (checkpoint) {
-          spark.sparkContext().setJobDescription("train " + trainRun + ": checkpoint at step "
-              + step);
-          double seconds = priorSeconds + (System.nanoTime() - sessionStart) / 1e9;
+          run.steps().next("checkpoint at step " + step);
+          double seconds = priorSeconds + run.steps().elapsed();
           current = withState(current, st.withSeconds(seconds));
           Path ck = checkpointDir(run.dir(), step);
           // the steps first, the checkpoint next: a resumed run finds every step up to its
@@ -517,7 +520,7 @@ public final class TrainJob extends StageCommand {
   /** The final model as a Hugging Face directory (and its adapters as PEFT files). */
   private static String export(SparkSession spark, Run run, Checkpoint current,
       Map<String, Tensor> frozen) {
-    spark.sparkContext().setJobDescription("train " + run.trainRun() + ": export");
+    run.steps().next("export");
     Path hfDir = run.dir().resolve("hf");
     deleteTree(hfDir);
     Decoder finalModel = Trainer.newModel(current, run.s().seed());
@@ -668,12 +671,12 @@ public final class TrainJob extends StageCommand {
     return new Checkpoint(c.step(), c.config(), c.tokenizer(), all, c.optimizer(), c.state());
   }
 
-  private static void progress(String trainRun, long step, long total, int epoch,
+  private static void progress(Steps steps, long step, long total, int epoch,
       long stepsPerEpoch, double loss, Double validation, double lr, double tokensPerSecond,
-      double sessionSeconds, long sessionSteps) {
-    double eta = sessionSteps == 0 ? 0 : sessionSeconds / sessionSteps * (total - step);
-    LOG.info(String.format(Locale.ROOT, "train %s: step %d/%d (%.0f%%) epoch %d loss %.4f "
-        + "val %s lr %.2e %.0f tok/s ETA %s", trainRun, step, total, 100.0 * step / total,
+      long sessionSteps) {
+    double eta = sessionSteps == 0 ? 0 : steps.elapsed() / sessionSteps * (total - step);
+    steps.progress(String.format(Locale.ROOT, "step %d/%d (%.0f%%) epoch %d loss %.4f "
+        + "val %s lr %.2e %.0f tok/s ETA %s", step, total, 100.0 * step / total,
         epoch + 1, loss, validation == null ? "-" : String.format(Locale.ROOT, "%.4f",
             validation), lr, tokensPerSecond, duration(eta)));
   }
@@ -718,7 +721,7 @@ public final class TrainJob extends StageCommand {
   }
 
   private static void writeMetrics(SparkSession spark, Run run, List<StepMetric> metrics) {
-    spark.sparkContext().setJobDescription("train " + run.trainRun() + ": write train.metrics");
+    run.steps().next("write train.metrics");
     TableWriter.overwrite(spark, "train.metrics", metrics.stream()
         .map(m -> m.row(run.runId(), run.trainRun())).toList(), rowsOf(run));
   }
@@ -743,8 +746,7 @@ public final class TrainJob extends StageCommand {
         state.tokens(), loss, validation, status.column(), message,
         run.startedAt(), new Timestamp(System.currentTimeMillis()), seconds,
         state.resumes(), checkpoint, hf);
-    spark.sparkContext().setJobDescription("train " + run.trainRun() + ": write train.runs ("
-        + status + ")");
+    run.steps().next("write train.runs (" + status + ")");
     TableWriter.overwrite(spark, "train.runs", List.of(row), rowsOf(run));
   }
 }

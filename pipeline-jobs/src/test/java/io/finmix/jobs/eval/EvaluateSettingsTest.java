@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.UserError;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class EvaluateSettingsTest {
 
   private static EvaluateSettings of(String... sets) {
-    return EvaluateSettings.of(FinmixConfig.load(null, List.of(sets),
-        FinmixConfig.flags("test", Map.of())));
+    return EvaluateSettings.of(FinmixConfig.defaultsWith(sets));
   }
 
   @Test

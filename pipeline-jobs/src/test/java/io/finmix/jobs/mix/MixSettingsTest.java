@@ -3,15 +3,12 @@ package io.finmix.jobs.mix;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.finmix.jobs.core.FinmixConfig;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MixSettingsTest {
 
   private static MixSettings of(String... sets) {
-    return MixSettings.of(FinmixConfig.load(null, List.of(sets),
-        FinmixConfig.flags("test", Map.of())));
+    return MixSettings.of(FinmixConfig.defaultsWith(sets));
   }
 
   @Test

@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.finmix.jobs.core.FinmixConfig;
 import io.finmix.jobs.core.UserError;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TrainSettingsTest {
 
   private static TrainSettings of(String... sets) {
-    return TrainSettings.of(FinmixConfig.load(null, List.of(sets),
-        FinmixConfig.flags("test", Map.of())));
+    return TrainSettings.of(FinmixConfig.defaultsWith(sets));
   }
 
   @Test
