@@ -225,7 +225,6 @@ public final class AggregateJob extends StageCommand {
     Selection selection = Selection.of(scored);
     List<Row> scoreRows = selection.scoreRows(runId, scored, s);
     Column thisRun = col("run_id").equalTo(runId);
-    TableWriter.overwrite(spark, "eval.scores", scoreRows, thisRun);
 
     steps.next("recipes against target-only recipes");
     Dataset<Row> chosen = spark.createDataFrame(selection.chosenRows(), Selection.CHOSEN);
@@ -248,11 +247,17 @@ public final class AggregateJob extends StageCommand {
     tables = tables.withLeaderboardRows(Baselines.leaderboardRows(runId, benchmarks,
         Baselines.majorityAnswers(spark, runId, benchmarks), evalRows, tables.leaderboard(),
         stats, s.seed()));
-    TableWriter.overwrite(spark, "eval.comparisons", tables.comparisons(), thisRun);
-    TableWriter.overwrite(spark, "eval.leaderboard", tables.leaderboard(), thisRun);
-    TableWriter.overwrite(spark, "eval.cocktail_effect", tables.cocktailEffect(), thisRun);
     List<Row> references = ReferenceScores.load(s.references());
-    TableWriter.overwrite(spark, "eval.reference_scores", references, lit(true));
+    steps.next("write the eval tables");
+    // the run's scores, comparisons, leaderboard and cocktail effect change together
+    try (TableWriter.Together out = TableWriter.together(spark, "aggregate", runId)) {
+      out.overwrite("eval.scores", scoreRows, thisRun)
+          .overwrite("eval.comparisons", tables.comparisons(), thisRun)
+          .overwrite("eval.leaderboard", tables.leaderboard(), thisRun)
+          .overwrite("eval.cocktail_effect", tables.cocktailEffect(), thisRun)
+          .overwrite("eval.reference_scores", references, lit(true));
+      out.publish();
+    }
 
     steps.next("report");
     List<Row> losses = TableWriter.runRows(spark, "train.metrics", runId)

@@ -4,7 +4,9 @@ import io.finmix.schemas.TableSchema;
 import io.finmix.schemas.TableSchemas;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -15,8 +17,8 @@ import org.apache.spark.sql.catalyst.expressions.objects.AssertNotNull;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
-import scala.collection.JavaConverters;
 import org.slf4j.LoggerFactory;
+import scala.collection.JavaConverters;
 
 /**
  * The one way finmix writes a table: create it from its declared schema if needed, hold the
@@ -94,6 +96,11 @@ public final class TableWriter {
   public static void overwrite(SparkSession spark, String table, Dataset<Row> rows,
       Column condition) {
     TableSchema t = ensureTable(spark, table);
+    write(t, rows, condition, t.qualifiedName());
+  }
+
+  /** Checks {@code rows} against {@code t}'s schema and overwrites them into {@code target}. */
+  static void write(TableSchema t, Dataset<Row> rows, Column condition, String target) {
     rows = assertingNotNull(rows, t);
     List<String> problems = differences(rows.schema(), t.schema(), true);
     if (!problems.isEmpty()) {
@@ -101,9 +108,143 @@ public final class TableWriter {
           + " do not match its declared schema: " + String.join("; ", problems));
     }
     try {
-      rows.writeTo(t.qualifiedName()).overwrite(condition);
+      rows.writeTo(target).overwrite(condition);
     } catch (NoSuchTableException e) {
       throw new IllegalStateException(t.qualifiedName() + " vanished while writing", e);
+    }
+  }
+
+  /**
+   * Writes to several tables that readers see change together, for a stage that writes more
+   * than one ({@code stage} and {@code runId} name the attempt). Each {@link
+   * Together#overwrite} writes its rows to a branch of this attempt, main untouched; {@link
+   * Together#publish} then fast-forwards each table's main to its branch, one table after the
+   * other (the publish window: one metadata commit a table, milliseconds), and drops the
+   * branches. An attempt that fails or is killed before publishing leaves every table's main
+   * as the previous attempt left it, so the next stage and an analyst's query read the
+   * previous attempt's tables, all of them; its branches are dropped when it fails, or by the
+   * next attempt of the same stage and run when it was killed. Iceberg's Hadoop catalog has no
+   * multi-table transaction; branches and fast-forward are what it guarantees.
+   */
+  public static Together together(SparkSession spark, String stage, String runId) {
+    return new Together(spark, stage, runId);
+  }
+
+  /** The writes of one attempt of a stage, published together. */
+  public static final class Together implements AutoCloseable {
+
+    private final SparkSession spark;
+    private final String prefix;
+    private final String branch;
+    private final Map<String, TableSchema> written = new LinkedHashMap<>();
+    private final Map<String, Dataset<Row>> rowsOf = new LinkedHashMap<>();
+    private final Map<String, Column> conditionOf = new LinkedHashMap<>();
+    private boolean published;
+
+    private Together(SparkSession spark, String stage, String runId) {
+      this.spark = spark;
+      // branch names are identifiers: the stage's letters, a hash of the run id, the attempt
+      this.prefix = "finmix_" + stage.replaceAll("[^A-Za-z0-9]", "_") + "_"
+          + StableHash.hex128(runId).substring(0, 12) + "_";
+      this.branch = prefix + Long.toHexString(System.currentTimeMillis())
+          + Long.toHexString(System.nanoTime() & 0xffffff);
+    }
+
+    /** This attempt's branch name (the same in every table it writes). */
+    public String branch() {
+      return branch;
+    }
+
+    /**
+     * Replaces the rows of {@code table} that match {@code condition} with {@code rows} (as
+     * {@link TableWriter#overwrite(SparkSession, String, Dataset, Column)} does) on this
+     * attempt's branch of the table, from main as it is now; readers see them on publish.
+     */
+    public Together overwrite(String table, Dataset<Row> rows, Column condition) {
+      return overwrite(TableSchemas.load(table), rows, condition);
+    }
+
+    /** As {@link #overwrite(String, Dataset, Column)}, for a table's declared schema. */
+    Together overwrite(TableSchema declared, Dataset<Row> rows, Column condition) {
+      if (published) {
+        throw new IllegalStateException("attempt " + branch + " is already published");
+      }
+      TableSchema t = ensureTable(spark, declared);
+      String table = t.name();
+      if (!written.containsKey(table)) {
+        dropBranches(t, prefix);
+        spark.sql("ALTER TABLE " + t.qualifiedName() + " CREATE BRANCH " + branch);
+      }
+      write(t, rows, condition, t.qualifiedName() + ".branch_" + branch);
+      written.put(table, t);
+      rowsOf.put(table, rows);
+      conditionOf.put(table, condition);
+      return this;
+    }
+
+    /** As {@link #overwrite(String, Dataset, Column)}, for rows made on the driver. */
+    public Together overwrite(String table, List<Row> rows, Column condition) {
+      return overwrite(table, spark.createDataFrame(rows, TableSchemas.load(table).schema()),
+          condition);
+    }
+
+    /**
+     * Moves every written table's main to this attempt's branch and drops the branches. A
+     * table whose main another writer moved meanwhile (another run's rows) is written again on
+     * a fresh branch from the new main before its main moves, at most three times.
+     */
+    public void publish() {
+      long t0 = System.nanoTime();
+      for (Map.Entry<String, TableSchema> e : written.entrySet()) {
+        TableSchema t = e.getValue();
+        for (int attempt = 1; ; attempt++) {
+          try {
+            spark.sql("CALL " + TableSchemas.CATALOG + ".system.fast_forward('"
+                + t.qualifiedName().substring(TableSchemas.CATALOG.length() + 1) + "', 'main', '"
+                + branch + "')");
+            break;
+          } catch (RuntimeException ex) {
+            if (attempt == 3) {
+              throw new IllegalStateException("cannot publish " + t.qualifiedName()
+                  + ": its main moved under attempt " + branch + " three times", ex);
+            }
+            LOG.warn("{} changed while attempt {} wrote it ({}): writing it again",
+                t.qualifiedName(), branch, ex.getMessage());
+            dropBranches(t, branch);
+            spark.sql("ALTER TABLE " + t.qualifiedName() + " CREATE BRANCH " + branch);
+            write(t, rowsOf.get(e.getKey()), conditionOf.get(e.getKey()),
+                t.qualifiedName() + ".branch_" + branch);
+          }
+        }
+      }
+      published = true;
+      LOG.info("published {} together ({} ms between the first table's and the last's)",
+          String.join(", ", written.keySet()), (System.nanoTime() - t0) / 1_000_000);
+      written.values().forEach(t -> dropBranches(t, branch));
+    }
+
+    /** Drops this attempt's branches if it did not publish (a failed attempt). */
+    @Override
+    public void close() {
+      if (!published) {
+        for (TableSchema t : written.values()) {
+          try {
+            dropBranches(t, branch);
+          } catch (RuntimeException e) {
+            LOG.warn("could not drop branch {} of {}: {}", branch, t.qualifiedName(),
+                e.getMessage());
+          }
+        }
+      }
+    }
+
+    /** Drops the branches of {@code t} whose names start with {@code namePrefix}. */
+    private void dropBranches(TableSchema t, String namePrefix) {
+      for (Row r : spark.sql("SELECT name FROM " + t.qualifiedName() + ".refs WHERE type = "
+          + "'BRANCH' AND startswith(name, '" + namePrefix + "')").collectAsList()) {
+        spark.sql("ALTER TABLE " + t.qualifiedName() + " DROP BRANCH IF EXISTS "
+            + r.getString(0));
+      }
     }
   }
 

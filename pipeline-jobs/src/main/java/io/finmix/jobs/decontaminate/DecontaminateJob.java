@@ -123,12 +123,15 @@ public final class DecontaminateJob extends StageCommand {
           ? rows.join(contaminated, rows.col("record_id").equalTo(contaminated.col("record_id")),
               "left_anti")
           : rows;
-      steps.next("write finmix.corpus.contamination");
-      TableWriter.overwrite(spark, "corpus.contamination",
-          TableWriter.inDeclaredOrder(matches, "corpus.contamination"),
-          col("run_id").equalTo(runId));
-      steps.next("write finmix.corpus.clean");
-      TableWriter.overwrite(spark, "corpus.clean", clean, col("run_id").equalTo(runId));
+      try (TableWriter.Together tables = TableWriter.together(spark, "decontaminate", runId)) {
+        steps.next("write finmix.corpus.contamination");
+        tables.overwrite("corpus.contamination",
+            TableWriter.inDeclaredOrder(matches, "corpus.contamination"),
+            col("run_id").equalTo(runId));
+        steps.next("write finmix.corpus.clean");
+        tables.overwrite("corpus.clean", clean, col("run_id").equalTo(runId));
+        tables.publish();
+      }
 
       Map<String, Map<String, Long>> byBenchmark = new TreeMap<>();
       for (Row r : spark.sql("SELECT benchmark, source, count(DISTINCT record_id) FROM "

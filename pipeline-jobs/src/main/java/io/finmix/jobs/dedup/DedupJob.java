@@ -115,11 +115,13 @@ public final class DedupJob extends StageCommand {
       Dataset<Row> deduped = records.join(removed.distinct(), records.col("record_id")
           .equalTo(removed.col("record_id")), "left_anti");
 
-      steps.next("write finmix.corpus.duplicate_clusters");
-      TableWriter.overwrite(spark, "corpus.duplicate_clusters", clusters,
-          col("run_id").equalTo(runId));
-      steps.next("write finmix.corpus.deduped");
-      TableWriter.overwrite(spark, "corpus.deduped", deduped, col("run_id").equalTo(runId));
+      try (TableWriter.Together tables = TableWriter.together(spark, "dedup", runId)) {
+        steps.next("write finmix.corpus.duplicate_clusters");
+        tables.overwrite("corpus.duplicate_clusters", clusters, col("run_id").equalTo(runId));
+        steps.next("write finmix.corpus.deduped");
+        tables.overwrite("corpus.deduped", deduped, col("run_id").equalTo(runId));
+        tables.publish();
+      }
 
       Map<String, Map<String, Long>> bySource = counts(spark, runId);
       Map<String, Object> report = new LinkedHashMap<>();

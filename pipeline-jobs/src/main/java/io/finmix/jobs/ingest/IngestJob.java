@@ -162,12 +162,16 @@ public final class IngestJob extends StageCommand {
       if (!only.isEmpty()) {
         thisRun = thisRun.and(col("source").isin(only.toArray()));
       }
-      steps.next("write finmix.corpus.quarantine (run " + runId + ")");
-      TableWriter.overwrite(spark, "corpus.quarantine", quarantine, thisRun);
-      steps.progress("wrote finmix.corpus.quarantine at {} s", steps.seconds());
-      steps.next("write finmix.corpus.records (run " + runId + ")");
-      TableWriter.overwrite(spark, "corpus.records", records, thisRun);
-      steps.progress("wrote finmix.corpus.records at {} s", steps.seconds());
+      // both tables or neither: readers see the previous attempt's until both are written
+      try (TableWriter.Together tables = TableWriter.together(spark, "ingest", runId)) {
+        steps.next("write finmix.corpus.quarantine (run " + runId + ")");
+        tables.overwrite("corpus.quarantine", quarantine, thisRun);
+        steps.progress("wrote finmix.corpus.quarantine at {} s", steps.seconds());
+        steps.next("write finmix.corpus.records (run " + runId + ")");
+        tables.overwrite("corpus.records", records, thisRun);
+        steps.progress("wrote finmix.corpus.records at {} s", steps.seconds());
+        tables.publish();
+      }
       duplicates.unpersist(false);
 
       Map<String, IngestStats> stats = stats(specs, plan, counts, duplicateCounts);
