@@ -124,9 +124,7 @@ public final class AggregateJob extends StageCommand {
 
   /** Scores the run's predictions into the eval tables and the report. */
   public static Result aggregate(SparkSession spark, FinmixConfig config) {
-    try (Steps steps = Steps.of(spark, "aggregate")) {
-      return aggregate(spark, config, steps);
-    }
+    return Steps.run(spark, "aggregate", steps -> aggregate(spark, config, steps));
   }
 
   private static Result aggregate(SparkSession spark, FinmixConfig config, Steps steps) {

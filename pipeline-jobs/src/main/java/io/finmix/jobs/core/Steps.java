@@ -1,6 +1,7 @@
 package io.finmix.jobs.core;
 
 import java.util.Locale;
+import java.util.function.Function;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -11,14 +12,14 @@ import org.slf4j.LoggerFactory;
  * names the Spark jobs that follow (their description in the UI, "dedup: near duplicates"),
  * {@link #progress} logs a progress line headed by the stage, {@link #seconds} is the time since
  * the stage began, and closing restores the description the caller had. The job group is the
- * {@link StageRunner}'s; a stage opens its steps with try-with-resources:
+ * {@link StageRunner}'s; a stage runs its work with its steps:
  *
  * <pre>{@code
- * try (Steps steps = Steps.of(spark, "dedup")) {
+ * return Steps.run(spark, "dedup", steps -> {
  *   steps.next("exact duplicates and label conflicts");
  *   ...
  *   steps.progress("exact pass done at {} s", steps.seconds());
- * }
+ * });
  * }</pre>
  */
 public final class Steps implements AutoCloseable {
@@ -39,6 +40,13 @@ public final class Steps implements AutoCloseable {
   /** The steps of {@code stage} ("dedup", "train finance-mini-s1"), its clock started now. */
   public static Steps of(SparkSession spark, String stage) {
     return new Steps(spark.sparkContext(), stage);
+  }
+
+  /** Runs {@code work} with the steps of {@code stage}, closed when it returns or fails. */
+  public static <T> T run(SparkSession spark, String stage, Function<Steps, T> work) {
+    try (Steps steps = of(spark, stage)) {
+      return work.apply(steps);
+    }
   }
 
   /** Names the Spark jobs started from now on "{@code stage}: {@code what}". */

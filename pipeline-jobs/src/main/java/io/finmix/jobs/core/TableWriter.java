@@ -136,9 +136,10 @@ public final class TableWriter {
     private final SparkSession spark;
     private final String prefix;
     private final String branch;
-    private final Map<String, TableSchema> written = new LinkedHashMap<>();
-    private final Map<String, Dataset<Row>> rowsOf = new LinkedHashMap<>();
-    private final Map<String, Column> conditionOf = new LinkedHashMap<>();
+    /** A table's write of this attempt, kept to write it again if its main moves. */
+    private record Write(TableSchema table, Dataset<Row> rows, Column condition) {}
+
+    private final Map<String, Write> written = new LinkedHashMap<>();
     private boolean published;
 
     private Together(SparkSession spark, String stage, String runId) {
@@ -169,17 +170,26 @@ public final class TableWriter {
       if (published) {
         throw new IllegalStateException("attempt " + branch + " is already published");
       }
-      TableSchema t = ensureTable(spark, declared);
-      String table = t.name();
-      if (!written.containsKey(table)) {
-        dropBranches(t, prefix);
-        spark.sql("ALTER TABLE " + t.qualifiedName() + " CREATE BRANCH " + branch);
+      Write w = new Write(ensureTable(spark, declared), rows, condition);
+      // recorded before writing, so a failed write's branch is dropped too
+      boolean fresh = written.put(w.table().name(), w) == null;
+      if (fresh) {
+        writeOnFreshBranch(w);
+      } else {
+        writeOnBranch(w);
       }
-      write(t, rows, condition, t.qualifiedName() + ".branch_" + branch);
-      written.put(table, t);
-      rowsOf.put(table, rows);
-      conditionOf.put(table, condition);
       return this;
+    }
+
+    /** Drops this stage and run's branches of the table, branches main, writes there. */
+    private void writeOnFreshBranch(Write w) {
+      dropBranches(w.table(), prefix);
+      spark.sql("ALTER TABLE " + w.table().qualifiedName() + " CREATE BRANCH " + branch);
+      writeOnBranch(w);
+    }
+
+    private void writeOnBranch(Write w) {
+      write(w.table(), w.rows(), w.condition(), w.table().qualifiedName() + ".branch_" + branch);
     }
 
     /** As {@link #overwrite(String, Dataset, Column)}, for rows made on the driver. */
@@ -195,8 +205,8 @@ public final class TableWriter {
      */
     public void publish() {
       long t0 = System.nanoTime();
-      for (Map.Entry<String, TableSchema> e : written.entrySet()) {
-        TableSchema t = e.getValue();
+      for (Write w : written.values()) {
+        TableSchema t = w.table();
         for (int attempt = 1; ; attempt++) {
           try {
             spark.sql("CALL " + TableSchemas.CATALOG + ".system.fast_forward('"
@@ -210,28 +220,25 @@ public final class TableWriter {
             }
             LOG.warn("{} changed while attempt {} wrote it ({}): writing it again",
                 t.qualifiedName(), branch, ex.getMessage());
-            dropBranches(t, branch);
-            spark.sql("ALTER TABLE " + t.qualifiedName() + " CREATE BRANCH " + branch);
-            write(t, rowsOf.get(e.getKey()), conditionOf.get(e.getKey()),
-                t.qualifiedName() + ".branch_" + branch);
+            writeOnFreshBranch(w);
           }
         }
       }
       published = true;
       LOG.info("published {} together ({} ms between the first table's and the last's)",
           String.join(", ", written.keySet()), (System.nanoTime() - t0) / 1_000_000);
-      written.values().forEach(t -> dropBranches(t, branch));
+      written.values().forEach(w -> dropBranches(w.table(), branch));
     }
 
     /** Drops this attempt's branches if it did not publish (a failed attempt). */
     @Override
     public void close() {
       if (!published) {
-        for (TableSchema t : written.values()) {
+        for (Write w : written.values()) {
           try {
-            dropBranches(t, branch);
+            dropBranches(w.table(), branch);
           } catch (RuntimeException e) {
-            LOG.warn("could not drop branch {} of {}: {}", branch, t.qualifiedName(),
+            LOG.warn("could not drop branch {} of {}: {}", branch, w.table().qualifiedName(),
                 e.getMessage());
           }
         }

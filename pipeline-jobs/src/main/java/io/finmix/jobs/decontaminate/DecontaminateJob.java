@@ -75,9 +75,7 @@ public final class DecontaminateJob extends StageCommand {
 
   /** Removes (or flags) the run's training rows that overlap a benchmark's eval rows. */
   public static Result decontaminate(SparkSession spark, FinmixConfig config) {
-    try (Steps steps = Steps.of(spark, "decontaminate")) {
-      return decontaminate(spark, config, steps);
-    }
+    return Steps.run(spark, "decontaminate", steps -> decontaminate(spark, config, steps));
   }
 
   private static Result decontaminate(SparkSession spark, FinmixConfig config, Steps steps) {

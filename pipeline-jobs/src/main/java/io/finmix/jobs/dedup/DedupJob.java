@@ -73,9 +73,7 @@ public final class DedupJob extends StageCommand {
 
   /** Runs the stage on the run's records. */
   public static Result dedup(SparkSession spark, FinmixConfig config) {
-    try (Steps steps = Steps.of(spark, "dedup")) {
-      return dedup(spark, config, steps);
-    }
+    return Steps.run(spark, "dedup", steps -> dedup(spark, config, steps));
   }
 
   private static Result dedup(SparkSession spark, FinmixConfig config, Steps steps) {

@@ -121,9 +121,7 @@ public final class EvaluateJob extends StageCommand {
 
   /** Scores the run's training runs (every checkpoint, or each one's last) on the benchmarks. */
   public static Result evaluate(SparkSession spark, FinmixConfig config) {
-    try (Steps steps = Steps.of(spark, "evaluate")) {
-      return evaluate(spark, config, steps);
-    }
+    return Steps.run(spark, "evaluate", steps -> evaluate(spark, config, steps));
   }
 
   private static Result evaluate(SparkSession spark, FinmixConfig config, Steps steps) {

@@ -109,9 +109,7 @@ public final class IngestJob extends StageCommand {
 
   /** Runs the stage: read, map, check keys, write both tables, report. */
   public static Result ingest(SparkSession spark, FinmixConfig config) {
-    try (Steps steps = Steps.of(spark, "ingest")) {
-      return ingest(spark, config, steps);
-    }
+    return Steps.run(spark, "ingest", steps -> ingest(spark, config, steps));
   }
 
   private static Result ingest(SparkSession spark, FinmixConfig config, Steps steps) {

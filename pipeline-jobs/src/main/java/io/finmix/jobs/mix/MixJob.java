@@ -89,9 +89,7 @@ public final class MixJob extends StageCommand {
 
   /** Mixes every selected recipe of the run's clean rows into finmix.corpus.mixtures. */
   public static Result mix(SparkSession spark, FinmixConfig config) {
-    try (Steps steps = Steps.of(spark, "mix")) {
-      return mix(spark, config, steps);
-    }
+    return Steps.run(spark, "mix", steps -> mix(spark, config, steps));
   }
 
   private static Result mix(SparkSession spark, FinmixConfig config, Steps steps) {

@@ -152,9 +152,7 @@ public final class TokenizeJob extends StageCommand {
 
   /** Tokenizes the run's mixtures and packs them into finmix.train.sequences. */
   public static Result tokenize(SparkSession spark, FinmixConfig config) {
-    try (Steps steps = Steps.of(spark, "tokenize")) {
-      return tokenize(spark, config, steps);
-    }
+    return Steps.run(spark, "tokenize", steps -> tokenize(spark, config, steps));
   }
 
   private static Result tokenize(SparkSession spark, FinmixConfig config, Steps steps) {

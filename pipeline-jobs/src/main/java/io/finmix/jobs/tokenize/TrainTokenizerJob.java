@@ -139,9 +139,8 @@ public final class TrainTokenizerJob extends StageCommand {
 
   /** Trains the tokenizer on a mixture's texts, writes it and checks every text round-trips. */
   public static Result train(SparkSession spark, FinmixConfig config) {
-    try (Steps steps = Steps.of(spark, "train-tokenizer")) {
-      return train(spark, config, Settings.of(config), steps);
-    }
+    return Steps.run(spark, "train-tokenizer",
+        steps -> train(spark, config, Settings.of(config), steps));
   }
 
   private static Result train(SparkSession spark, FinmixConfig config, Settings s, Steps steps) {

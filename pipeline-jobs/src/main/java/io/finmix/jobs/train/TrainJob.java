@@ -207,9 +207,8 @@ public final class TrainJob extends StageCommand {
    */
   public static Result train(SparkSession spark, FinmixConfig config, boolean resume) {
     TrainSettings s = TrainSettings.of(config);
-    try (Steps steps = Steps.of(spark, "train " + s.trainRun())) {
-      return train(spark, config, s, resume, steps);
-    }
+    return Steps.run(spark, "train " + s.trainRun(),
+        steps -> train(spark, config, s, resume, steps));
   }
 
   private static Result train(SparkSession spark, FinmixConfig config, TrainSettings s,

@@ -98,6 +98,7 @@ class TableWriterTogetherTest extends SparkTestBase {
     assertThat(seen(QUARANTINE)).containsExactly(9);
     assertThat(seen(RECORDS)).containsExactly(1, 2);
     assertThat(branches(QUARANTINE)).containsExactly("main");
+    assertThat(branches(RECORDS)).as("the failed write's branch").containsExactly("main");
   }
 
   @Test
