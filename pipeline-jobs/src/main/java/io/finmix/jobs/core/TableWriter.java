@@ -7,6 +7,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.iceberg.ManageSnapshots;
+import org.apache.iceberg.SnapshotRef;
+import org.apache.iceberg.spark.Spark3Util;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -14,6 +17,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.catalyst.analysis.NoSuchTableException;
 import org.apache.spark.sql.catalyst.expressions.objects.AssertNotNull;
+import org.apache.spark.sql.catalyst.parser.ParseException;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
@@ -245,13 +249,33 @@ public final class TableWriter {
       }
     }
 
-    /** Drops the branches of {@code t} whose names start with {@code namePrefix}. */
+    /**
+     * Drops the branches of {@code t} whose names start with {@code namePrefix}, in one
+     * commit. The table is refreshed first: the session's catalog caches tables, and a cached
+     * one may not know a branch another process made (DROP BRANCH IF EXISTS on it would do
+     * nothing).
+     */
     private void dropBranches(TableSchema t, String namePrefix) {
-      for (Row r : spark.sql("SELECT name FROM " + t.qualifiedName() + ".refs WHERE type = "
-          + "'BRANCH' AND startswith(name, '" + namePrefix + "')").collectAsList()) {
-        spark.sql("ALTER TABLE " + t.qualifiedName() + " DROP BRANCH IF EXISTS "
-            + r.getString(0));
+      org.apache.iceberg.Table table = icebergTable(spark, t);
+      table.refresh();
+      ManageSnapshots drop = table.manageSnapshots();
+      List<String> dropped = table.refs().entrySet().stream().filter(e -> e.getValue().isBranch()
+          && e.getKey().startsWith(namePrefix) && !e.getKey().equals(SnapshotRef.MAIN_BRANCH))
+          .map(Map.Entry::getKey).sorted().toList();
+      dropped.forEach(drop::removeBranch);
+      if (!dropped.isEmpty()) {
+        drop.commit();
+        LOG.debug("dropped branches {} of {}", dropped, t.qualifiedName());
       }
+    }
+  }
+
+  /** The Iceberg table behind a declared table, as the session's catalog holds it. */
+  private static org.apache.iceberg.Table icebergTable(SparkSession spark, TableSchema t) {
+    try {
+      return Spark3Util.loadIcebergTable(spark, t.qualifiedName());
+    } catch (ParseException | NoSuchTableException e) {
+      throw new IllegalStateException("cannot load " + t.qualifiedName(), e);
     }
   }
 

@@ -7,6 +7,9 @@ import io.finmix.jobs.SparkTestBase;
 import io.finmix.schemas.TableSchema;
 import io.finmix.schemas.TableSchemas;
 import java.util.List;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.hadoop.HadoopCatalog;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -123,6 +126,27 @@ class TableWriterTogetherTest extends SparkTestBase {
     assertThat(seen(RECORDS)).containsExactly(3);
     other.close();
     assertThat(branches(QUARANTINE)).containsExactly("main");
+  }
+
+  @Test
+  void aBranchAKilledProcessLeftIsDroppedThoughThisSessionCachedTheTableBeforeItWasMade() {
+    seen(QUARANTINE);
+    seen(RECORDS); // this session's catalog holds both tables now
+    // another driver (killed since) made its branch in the same warehouse
+    String killed = TableWriter.together(SPARK, "ingest", "r1").branch() + "0";
+    HadoopCatalog elsewhere = new HadoopCatalog(SPARK.sparkContext().hadoopConfiguration(),
+        WAREHOUSE + "/catalog");
+    Table records = elsewhere.loadTable(TableIdentifier.of("together_test", "records"));
+    records.manageSnapshots().createBranch(killed, records.currentSnapshot().snapshotId())
+        .commit();
+
+    try (TableWriter.Together next = TableWriter.together(SPARK, "ingest", "r1")) {
+      next.overwrite(QUARANTINE, rows("r1", 4), RUN).overwrite(RECORDS, rows("r1", 3), RUN);
+      next.publish();
+    }
+    records.refresh();
+    assertThat(records.refs().keySet()).containsExactly("main");
+    assertThat(seen(RECORDS)).containsExactly(3);
   }
 
   @Test
