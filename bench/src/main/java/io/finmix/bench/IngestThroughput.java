@@ -26,7 +26,7 @@ import org.apache.spark.sql.types.DataTypes;
  * Ingest throughput on a generated corpus of at least a million raw rows: finmix's ingest
  * (native readers, validation, mapping, both Iceberg tables) against Spark's own readers on the
  * same files writing plain Parquet, side by side in one JVM. Prints raw rows/s per core and the
- * ratio. Not a test: run it with bench/ingest-throughput.
+ * ratio. Not a test: run it with bench/ingest-throughput/run.
  */
 public final class IngestThroughput {
 

@@ -30,7 +30,8 @@ public record DedupSettings(
     boolean sameLabel,
     double representativeThreshold,
     int maxComponentSize,
-    int maxIterations)
+    int maxIterations,
+    long driverMaxEdges)
     implements Serializable {
 
   public static DedupSettings of(FinmixConfig config) {
@@ -73,13 +74,18 @@ public record DedupSettings(
       throw bad(config, "dedup.near.shingle", "must be at least 1");
     }
     List<String> keepApart = c.getStringList("dedup.keep_apart");
+    long driverMaxEdges = c.getLong("dedup.near.driver_max_edges");
+    if (driverMaxEdges < 0) {
+      throw bad(config, "dedup.near.driver_max_edges", "must be 0 or more");
+    }
     return new DedupSettings(TextNormalizer.of(c), promptText, Map.copyOf(byTask),
         List.copyOf(keepApart),
         List.copyOf(rank),
         conflicts.equals("drop_all"), c.getBoolean("dedup.near.enabled"), shingle, numPerm,
         threshold, bands, rows, c.getLong("dedup.near.seed"), c.getBoolean("dedup.near.verify"),
         c.getBoolean("dedup.near.same_label"), c.getDouble("dedup.near.representative_threshold"),
-        c.getInt("dedup.near.max_component_size"), c.getInt("dedup.near.max_iterations"));
+        c.getInt("dedup.near.max_component_size"), c.getInt("dedup.near.max_iterations"),
+        driverMaxEdges);
   }
 
   /** The rank of a split: higher wins (test 2, valid 1, train 0 by default). */

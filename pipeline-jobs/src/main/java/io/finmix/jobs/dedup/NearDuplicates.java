@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.udf;
@@ -12,23 +13,32 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 import io.finmix.jobs.text.MinHasher;
 import io.finmix.jobs.text.Shingles;
-import io.finmix.jobs.text.TextNormalizer;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import java.util.Set;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.api.java.UDF3;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Near duplicates with MinHash and LSH. Every row's word shingles give a MinHash signature and
@@ -45,9 +55,8 @@ import org.apache.spark.storage.StorageLevel;
  */
 public final class NearDuplicates {
 
-  private static final StructType BUCKETS = new StructType()
-      .add("bucket", DataTypes.LongType, false)
-      .add("id", DataTypes.LongType, false);
+  private static final Logger LOG = LoggerFactory.getLogger(NearDuplicates.class);
+
   private static final StructType EDGES = new StructType()
       .add("src", DataTypes.LongType, false)
       .add("dst", DataTypes.LongType, false);
@@ -58,15 +67,61 @@ public final class NearDuplicates {
    * The whole near-duplicate pass over {@code rows} (exact-dedup survivors, with {@code
    * dedup_text} and {@code split_rank}): the marked members of every component, with the
    * columns of the cluster table ({@code record_id, source, split, label, cluster_id,
-   * cluster_size, kept_record_id, similarity, reason, action}), computed and persisted (the
-   * caller unpersists it).
+   * cluster_size, kept_record_id, similarity, reason, action}), computed: persisted when
+   * Spark jobs made it (the caller unpersists it), a local relation when the driver did.
    */
   public static Dataset<Row> find(Dataset<Row> rows, DedupSettings s) {
     Dataset<Row> keyed = rows.select(col("record_id"), idOf(col("record_id")).as("id"),
         col("source"), col("split"), col("label"), col("split_rank"), col("priority"),
         col("dedup_text"), col("dedup_apart"));
     Dataset<Row> edges = candidates(keyed, s).persist(StorageLevel.MEMORY_AND_DISK());
-    // From here on only the rows on a candidate edge, few: their joins broadcast.
+    try {
+      // a pair comes once for each band it shares: at most bands x the distinct edges
+      long count = edges.count();
+      boolean onDriver = count <= s.driverMaxEdges();
+      LOG.info("dedup: {} candidate edges, verified, joined and marked {}", count,
+          onDriver ? "on the driver" : "by Spark jobs (over dedup.near.driver_max_edges)");
+      return onDriver
+          ? onDriver(keyed, new ArrayList<>(new LinkedHashSet<>(edges.collectAsList())), s)
+          : distributed(keyed, edges, s);
+    } finally {
+      edges.unpersist(false);
+    }
+  }
+
+  /**
+   * A few candidates (at most {@code dedup.near.driver_max_edges}): their rows are collected
+   * and verified, joined into components and marked on the driver ({@link DriverClusters}),
+   * one Spark job where the distributed path runs one per join and per round.
+   */
+  private static Dataset<Row> onDriver(Dataset<Row> keyed, List<Row> edges, DedupSettings s) {
+    SparkSession spark = keyed.sparkSession();
+    Set<Long> ids = new HashSet<>();
+    edges.forEach(e -> {
+      ids.add(e.getLong(0));
+      ids.add(e.getLong(1));
+    });
+    Dataset<Row> endpoints = spark.createDataset(new ArrayList<>(ids), Encoders.LONG())
+        .toDF("id");
+    List<Row> members = keyed.join(broadcast(endpoints), "id")
+        .select(Arrays.stream(keyed.columns()).map(functions::col).toArray(Column[]::new))
+        .collectAsList();
+    StructType in = keyed.schema();
+    StructType columns = new StructType(new StructField[] {in.apply("record_id"),
+        in.apply("source"), in.apply("split"), in.apply("label")})
+        .add("cluster_id", DataTypes.StringType).add("cluster_size", DataTypes.IntegerType, false)
+        .add("kept_record_id", DataTypes.StringType)
+        .add("similarity", DataTypes.DoubleType, false)
+        .add("reason", DataTypes.StringType, false).add("action", DataTypes.StringType, false);
+    // a local relation of the marked rows (thousands, typically): nothing to persist
+    return spark.createDataFrame(DriverClusters.mark(edges, members, s), columns);
+  }
+
+  /** Many candidates: verification, components and marking as Spark jobs. */
+  private static Dataset<Row> distributed(Dataset<Row> keyed, Dataset<Row> candidates,
+      DedupSettings s) {
+    Dataset<Row> edges = candidates.distinct().persist(StorageLevel.MEMORY_AND_DISK());
+    // Only the rows on a candidate edge, few: their joins broadcast.
     Dataset<Row> endpoints = edges.select(col("src").as("id"))
         .unionByName(edges.select(col("dst").as("id"))).distinct();
     Dataset<Row> members = keyed.join(broadcast(endpoints), "id")
@@ -75,94 +130,68 @@ public final class NearDuplicates {
       members.count(); // materialised once, before the joins below read it twice at once
       Dataset<Row> components = ConnectedComponents.of(verify(edges, members, s),
           s.maxIterations());
-      Dataset<Row> marked = mark(components, members, s).persist(StorageLevel.MEMORY_AND_DISK());
-      marked.count();
-      return marked;
+      return materialised(mark(components, members, s));
     } finally {
-      edges.unpersist(false);
       members.unpersist(false);
+      edges.unpersist(false);
     }
+  }
+
+  private static Dataset<Row> materialised(Dataset<Row> marked) {
+    marked.persist(StorageLevel.MEMORY_AND_DISK()).count();
+    return marked;
   }
 
   /**
    * Candidate edges {@code src, dst} (64-bit ids): rows that share an LSH bucket, each linked to
-   * the bucket's smallest id. With {@code same_label}, the label salts the buckets, so only
-   * rows with one label can meet; the {@code keep_apart} values always do.
+   * the bucket's smallest id, once for each band they share. With {@code same_label}, the label
+   * salts the buckets, so only rows with one label can meet; the {@code keep_apart} values
+   * always do.
    */
   static Dataset<Row> candidates(Dataset<Row> keyed, DedupSettings s) {
     MinHasher hasher = new MinHasher(s.numPerm(), s.seed(), s.bands(), s.rows());
     boolean sameLabel = s.sameLabel();
     int n = s.shingle();
-    Dataset<Row> buckets = keyed.select("id", "label", "dedup_text", "dedup_apart").mapPartitions(
-        (MapPartitionsFunction<Row, Row>) it -> new java.util.Iterator<Row>() {
-          private java.util.Iterator<Row> current = Collections.emptyIterator();
-
-          @Override
-          public boolean hasNext() {
-            while (!current.hasNext() && it.hasNext()) {
-              Row r = it.next();
-              long[] sh = Shingles.of(TextNormalizer.splitWords(r.getString(2)), n);
-              if (sh.length == 0) {
-                continue;
-              }
-              long salt = sameLabel && !r.isNullAt(1) ? Shingles.hash64(r.getString(1)) : 0L;
-              if (!r.getString(3).isEmpty()) {
-                salt = Shingles.mix(salt ^ Shingles.hash64(r.getString(3)));
-              }
-              List<Row> out = new ArrayList<>(hasher.bands());
-              for (long key : hasher.bandKeys(hasher.signature(sh))) {
-                out.add(RowFactory.create(Shingles.mix(key ^ salt), r.getLong(0)));
-              }
-              current = out.iterator();
-            }
-            return current.hasNext();
-          }
-
-          @Override
-          public Row next() {
-            hasNext();
-            return current.next();
-          }
-        }, Encoders.row(BUCKETS));
-    // One shuffle by bucket; each partition's buckets are grouped in a primitive hash map (no
-    // sort, no window), and every member links to its bucket's smallest id. A partition is held
-    // in memory (about 40 bytes per pair): spark.sql.shuffle.partitions and AQE's advisory
+    UserDefinedFunction bandKeys = udf((UDF3<String, String, String, long[]>) (text, label,
+        apart) -> {
+      long[] sh = Shingles.ofText(text, n);
+      if (sh.length == 0) {
+        return new long[0];
+      }
+      long salt = sameLabel && label != null ? Shingles.hash64(label) : 0L;
+      if (!apart.isEmpty()) {
+        salt = Shingles.mix(salt ^ Shingles.hash64(apart));
+      }
+      long[] keys = hasher.bandKeys(hasher.signature(sh));
+      for (int b = 0; b < keys.length; b++) {
+        keys[b] = Shingles.mix(keys[b] ^ salt);
+      }
+      return keys;
+    }, DataTypes.createArrayType(DataTypes.LongType, false)).asNonNullable();
+    // One (bucket, id) row per band, exploded by Spark's generated code straight into the
+    // shuffle by bucket. Each partition's buckets are then grouped in a primitive hash map (no
+    // sort, no window), read from Spark's own rows (no conversion of millions of rows to Row
+    // objects), and every member links to its bucket's smallest id. A partition is held in
+    // memory (about 40 bytes per pair): spark.sql.shuffle.partitions and AQE's advisory
     // partition size bound it.
-    return buckets.repartition(col("bucket"))
-        .mapPartitions((MapPartitionsFunction<Row, Row>) it -> {
-          BucketRoots roots = new BucketRoots();
-          while (it.hasNext()) {
-            Row r = it.next();
-            roots.add(r.getLong(0), r.getLong(1));
-          }
-          roots.group();
-          return new java.util.Iterator<Row>() {
-            private int i;
-            private Row next;
-
-            @Override
-            public boolean hasNext() {
-              while (next == null && i < roots.size()) {
-                long id = roots.id(i);
-                long root = roots.root(i);
-                i++;
-                if (id != root) {
-                  next = RowFactory.create(id, root);
-                }
-              }
-              return next != null;
-            }
-
-            @Override
-            public Row next() {
-              hasNext();
-              Row r = next;
-              next = null;
-              return r;
-            }
-          };
-        }, Encoders.row(EDGES))
-        .distinct();
+    Dataset<Row> buckets = keyed.select(col("id"), explode(bandKeys.apply(col("dedup_text"),
+        col("label"), col("dedup_apart"))).as("bucket")).repartition(col("bucket"));
+    JavaRDD<Row> edges = buckets.queryExecution().toRdd().toJavaRDD().mapPartitions(it -> {
+      BucketRoots roots = new BucketRoots();
+      while (it.hasNext()) {
+        InternalRow r = it.next();
+        roots.add(r.getLong(1), r.getLong(0));
+      }
+      roots.group();
+      List<Row> out = new ArrayList<>();
+      for (int i = 0; i < roots.size(); i++) {
+        if (roots.id(i) != roots.root(i)) {
+          out.add(RowFactory.create(roots.id(i), roots.root(i)));
+        }
+      }
+      return out.iterator();
+    });
+    return keyed.sparkSession().createDataFrame(edges, EDGES);
   }
 
   /**
@@ -223,8 +252,8 @@ public final class NearDuplicates {
   /** Exact Jaccard of the word n-gram shingles of two normalised texts. */
   static UserDefinedFunction jaccard(int n) {
     return udf((UDF2<String, String, Double>) (a, b) ->
-        Shingles.jaccard(Shingles.of(TextNormalizer.splitWords(a), n),
-            Shingles.of(TextNormalizer.splitWords(b), n)),
+        Shingles.jaccard(Shingles.ofText(a, n),
+            Shingles.ofText(b, n)),
         DataTypes.DoubleType).asNonNullable();
   }
 

@@ -9,6 +9,9 @@ import java.util.Arrays;
  */
 public final class Shingles {
 
+  private static final long FNV_OFFSET = 0xcbf29ce484222325L;
+  private static final long FNV_PRIME = 0x100000001b3L;
+
   private Shingles() {}
 
   /**
@@ -16,19 +19,56 @@ public final class Shingles {
    * words is one shingle (the whole text); an empty text has none.
    */
   public static long[] of(String[] words, int n) {
-    if (words.length == 0) {
-      return new long[0];
-    }
     // Each word is hashed once; an n-gram's hash combines its words' hashes in order.
     long[] wordHashes = new long[words.length];
     for (int i = 0; i < words.length; i++) {
       wordHashes[i] = hash64(words[i]);
     }
-    int count = Math.max(1, words.length - n + 1);
+    return ngrams(wordHashes, words.length, n);
+  }
+
+  /**
+   * {@code of(TextNormalizer.splitWords(text), n)}, without making the words: each is hashed
+   * as the text is scanned (the near pass shingles every row this way).
+   */
+  public static long[] ofText(String text, int n) {
+    if (text.isEmpty()) {
+      return new long[0];
+    }
+    long[] wordHashes = new long[16];
+    int count = 0;
+    int kept = 0; // String.split drops the empty words at the end
+    long h = FNV_OFFSET;
+    boolean empty = true;
+    for (int i = 0; i <= text.length(); i++) {
+      char c = i < text.length() ? text.charAt(i) : ' ';
+      if (c != ' ') {
+        h = (h ^ c) * FNV_PRIME;
+        empty = false;
+        continue;
+      }
+      if (count == wordHashes.length) {
+        wordHashes = Arrays.copyOf(wordHashes, count * 2);
+      }
+      wordHashes[count++] = mix(h);
+      if (!empty) {
+        kept = count;
+      }
+      h = FNV_OFFSET;
+      empty = true;
+    }
+    return ngrams(wordHashes, kept, n);
+  }
+
+  private static long[] ngrams(long[] wordHashes, int words, int n) {
+    if (words == 0) {
+      return new long[0];
+    }
+    int count = Math.max(1, words - n + 1);
     long[] out = new long[count];
     for (int i = 0; i < count; i++) {
       long h = 0;
-      for (int j = i; j < Math.min(words.length, i + n); j++) {
+      for (int j = i; j < Math.min(words, i + n); j++) {
         h = (h + wordHashes[j]) * 0x9e3779b97f4a7c15L;
       }
       out[i] = mix(h);
@@ -85,10 +125,10 @@ public final class Shingles {
 
   /** A 64-bit hash of the text's UTF-16 code units: FNV-1a, then a splitmix64 finish. */
   public static long hash64(CharSequence text) {
-    long h = 0xcbf29ce484222325L;
+    long h = FNV_OFFSET;
     for (int i = 0; i < text.length(); i++) {
       h ^= text.charAt(i);
-      h *= 0x100000001b3L;
+      h *= FNV_PRIME;
     }
     return mix(h);
   }

@@ -3,6 +3,8 @@ package io.finmix.jobs.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +34,27 @@ class MinHashTest {
   }
 
   @Test
+  void shinglesOfATextAreThoseOfItsSplitWords() {
+    Random r = new Random(3);
+    String alphabet = "ab é\u4e2d  ";
+    List<String> texts = new ArrayList<>(List.of("", " ", "   ", "a", " a", "a ", "a  b", "a b ",
+        " a b c d "));
+    for (int i = 0; i < 500; i++) {
+      StringBuilder t = new StringBuilder();
+      for (int j = r.nextInt(40); j > 0; j--) {
+        t.append(alphabet.charAt(r.nextInt(alphabet.length())));
+      }
+      texts.add(t.toString());
+    }
+    for (String t : texts) {
+      for (int n : new int[] {1, 3, 13}) {
+        assertThat(Shingles.ofText(t, n)).as("'%s', n = %d", t, n)
+            .containsExactly(Shingles.of(TextNormalizer.splitWords(t), n));
+      }
+    }
+  }
+
+  @Test
   void signaturesAgreeInProportionToJaccard() {
     MinHasher h = new MinHasher(256, 7, 32, 8);
     Random r = new Random(1);
@@ -41,8 +64,8 @@ class MinHashTest {
       long[] a = set(r, 200, 0);
       long[] b = set(r, 200, 200 - k);
       double jaccard = Shingles.jaccard(a, b);
-      long[] sa = h.signature(a);
-      long[] sb = h.signature(b);
+      int[] sa = h.signature(a);
+      int[] sb = h.signature(b);
       int agree = 0;
       for (int i = 0; i < sa.length; i++) {
         agree += sa[i] == sb[i] ? 1 : 0;
