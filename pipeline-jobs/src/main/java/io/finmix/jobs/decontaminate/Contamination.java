@@ -13,6 +13,7 @@ import static org.apache.spark.sql.functions.when;
 import io.finmix.jobs.task.Benchmarks;
 import io.finmix.jobs.text.MinHasher;
 import io.finmix.jobs.text.Shingles;
+import io.finmix.jobs.text.TextNormalizer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -180,7 +181,7 @@ public final class Contamination {
       MinHasher hasher, boolean evalSide) {
     return rows.flatMap((FlatMapFunction<Row, Row>) r -> {
       String normalised = s.normalizer().normalize(evalText(r.getString(1), r.getString(2)));
-      String[] words = normalised.isEmpty() ? new String[0] : normalised.split(" ");
+      String[] words = TextNormalizer.splitWords(normalised);
       List<Row> out = new ArrayList<>();
       if (words.length == 0 || (evalSide && words.length >= s.shortMaxTokens())) {
         return out.iterator();

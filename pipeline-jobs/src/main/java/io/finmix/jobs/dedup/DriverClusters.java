@@ -26,11 +26,15 @@ final class DriverClusters {
 
   private DriverClusters() {}
 
-  /** A candidate row, its columns as {@link NearDuplicates#find} selects them. */
-  private record Member(Row row, long[] shingles) {
+  /** A candidate row (the columns {@link NearDuplicates#find} selects), and its node. */
+  private record Member(Row row, long[] shingles, int node) {
 
     String recordId() {
-      return row.getString(0);
+      return row.getAs("record_id");
+    }
+
+    Object column(String name) {
+      return row.getAs(name);
     }
   }
 
@@ -39,18 +43,20 @@ final class DriverClusters {
    *
    * @param edges candidate edges {@code src, dst} (64-bit ids)
    * @param members the rows on a candidate edge: {@code record_id, id, source, split, label,
-   *     split_rank, priority, dedup_text, dedup_apart}
+   *     split_rank, priority, dedup_text, dedup_apart}, with their schema
    */
   static List<Row> mark(List<Row> edges, List<Row> members, DedupSettings s) {
     Map<Long, List<Member>> byId = new HashMap<>();
     Map<String, Integer> index = new HashMap<>();
     List<Member> nodes = new ArrayList<>();
     for (Row r : members) {
-      Member m = new Member(r, Shingles.ofText(r.getString(7), s.shingle()));
-      byId.computeIfAbsent(r.getLong(1), id -> new ArrayList<>(1)).add(m);
-      if (index.putIfAbsent(m.recordId(), nodes.size()) == null) {
+      Integer node = index.putIfAbsent(r.getAs("record_id"), nodes.size());
+      Member m = new Member(r, Shingles.ofText(r.getAs("dedup_text"), s.shingle()),
+          node == null ? nodes.size() : node);
+      if (node == null) {
         nodes.add(m);
       }
+      byId.computeIfAbsent(r.getAs("id"), id -> new ArrayList<>(1)).add(m);
     }
     int[] parent = new int[nodes.size()];
     boolean[] linked = new boolean[nodes.size()];
@@ -61,10 +67,10 @@ final class DriverClusters {
       for (Member a : byId.getOrDefault(e.getLong(0), List.of())) {
         for (Member b : byId.getOrDefault(e.getLong(1), List.of())) {
           if (similar(a, b, s)) {
-            int x = find(parent, index.get(a.recordId()));
-            int y = find(parent, index.get(b.recordId()));
-            linked[index.get(a.recordId())] = true;
-            linked[index.get(b.recordId())] = true;
+            int x = find(parent, a.node());
+            int y = find(parent, b.node());
+            linked[a.node()] = true;
+            linked[b.node()] = true;
             parent[Math.max(x, y)] = Math.min(x, y);
           }
         }
@@ -76,9 +82,9 @@ final class DriverClusters {
         components.computeIfAbsent(find(parent, i), c -> new ArrayList<>()).add(nodes.get(i));
       }
     }
-    Comparator<Member> rank = Comparator.<Member, Object>comparing(m -> m.row().get(5),
+    Comparator<Member> rank = Comparator.<Member, Object>comparing(m -> m.column("split_rank"),
         DriverClusters::descendingNullsLast)
-        .thenComparing(m -> m.row().get(6), DriverClusters::descendingNullsLast)
+        .thenComparing(m -> m.column("priority"), DriverClusters::descendingNullsLast)
         .thenComparing(Member::recordId, SPARK_ORDER);
     List<Row> out = new ArrayList<>();
     for (List<Member> component : components.values()) {
@@ -89,9 +95,9 @@ final class DriverClusters {
         String reason = component.size() > s.maxComponentSize() ? "component_over_cap"
             : m.recordId().equals(kept.recordId()) ? "kept"
             : similarity >= s.representativeThreshold() ? "near_duplicate" : "chain_cut";
-        out.add(RowFactory.create(m.recordId(), m.row().get(2), m.row().get(3), m.row().get(4),
-            "near:" + name, component.size(), kept.recordId(), similarity, reason,
-            reason.equals("near_duplicate") ? "removed" : "kept"));
+        out.add(RowFactory.create(m.recordId(), m.column("source"), m.column("split"),
+            m.column("label"), "near:" + name, component.size(), kept.recordId(), similarity,
+            reason, reason.equals("near_duplicate") ? "removed" : "kept"));
       }
     }
     return out;
@@ -99,11 +105,11 @@ final class DriverClusters {
 
   /** {@link NearDuplicates#verify}'s rule for one candidate pair. */
   private static boolean similar(Member a, Member b, DedupSettings s) {
-    Object apartA = a.row().get(8);
-    Object apartB = b.row().get(8);
-    return !a.recordId().equals(b.recordId()) && apartA != null && apartA.equals(apartB)
+    Object apart = a.column("dedup_apart");
+    return !a.recordId().equals(b.recordId()) && apart != null
+        && apart.equals(b.column("dedup_apart"))
         && (!s.verify() || Shingles.jaccard(a.shingles(), b.shingles()) >= s.threshold())
-        && (!s.sameLabel() || Objects.equals(a.row().get(4), b.row().get(4)));
+        && (!s.sameLabel() || Objects.equals(a.column("label"), b.column("label")));
   }
 
   private static int find(int[] parent, int i) {

@@ -92,7 +92,7 @@ public final class NearDuplicates {
   /**
    * A few candidates (at most {@code dedup.near.driver_max_edges}): their rows are collected
    * and verified, joined into components and marked on the driver ({@link DriverClusters}),
-   * one Spark job where the distributed path runs one per join and per round.
+   * one collect where the distributed path runs a job per join and per round.
    */
   private static Dataset<Row> onDriver(Dataset<Row> keyed, List<Row> edges, DedupSettings s) {
     SparkSession spark = keyed.sparkSession();
@@ -252,8 +252,7 @@ public final class NearDuplicates {
   /** Exact Jaccard of the word n-gram shingles of two normalised texts. */
   static UserDefinedFunction jaccard(int n) {
     return udf((UDF2<String, String, Double>) (a, b) ->
-        Shingles.jaccard(Shingles.ofText(a, n),
-            Shingles.ofText(b, n)),
+        Shingles.jaccard(Shingles.ofText(a, n), Shingles.ofText(b, n)),
         DataTypes.DoubleType).asNonNullable();
   }
 
