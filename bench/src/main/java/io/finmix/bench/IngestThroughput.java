@@ -12,10 +12,15 @@ import io.finmix.jobs.ingest.SourcesFile;
 import io.finmix.jobs.sample.SampleCorpus;
 import java.io.File;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -101,6 +106,49 @@ public final class IngestThroughput {
           "(finmix kept %,d records; Spark's readers produced %,d rows)%n", records, sparkRows);
     }
     spark.stop();
+    if (runFinmix && runSpark) {
+      // Peak memory needs a process of its own for each side: the same JVM options, one cold
+      // round each.
+      System.out.println();
+      System.out.println("peak memory, each side in its own JVM (one round):");
+      long finmixPeak = peakInChild(wanted, work, "finmix");
+      long sparkPeak = peakInChild(wanted, work, "spark");
+      System.out.printf(Locale.ROOT, "%-58s %10d MiB%n", "finmix ingest", finmixPeak);
+      System.out.printf(Locale.ROOT, "%-58s %10d MiB%n", "Spark built-in readers", sparkPeak);
+      System.out.printf(Locale.ROOT, "ratio finmix / Spark readers (peak memory): %.2f%n",
+          finmixPeak / (double) sparkPeak);
+    } else {
+      System.out.printf(Locale.ROOT, "peak resident memory: %d MiB%n", peakResidentMiB());
+    }
+  }
+
+  /** This process's peak resident memory (VmHWM), in MiB. */
+  private static long peakResidentMiB() throws IOException {
+    for (String line : Files.readAllLines(new File("/proc/self/status").toPath())) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+      }
+    }
+    throw new IllegalStateException("no VmHWM in /proc/self/status");
+  }
+
+  /** Runs one side in a child JVM with this one's options; returns its peak memory in MiB. */
+  private static long peakInChild(long wanted, File work, String side) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+        IngestThroughput.class.getName(), Long.toString(wanted), "1", work.getPath(), side));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("the " + side + " side failed:\n" + out);
+    }
+    Matcher m = Pattern.compile("peak resident memory: (\\d+) MiB").matcher(out);
+    if (!m.find()) {
+      throw new IllegalStateException("the " + side + " side printed no peak:\n" + out);
+    }
+    return Long.parseLong(m.group(1));
   }
 
   /**

@@ -1,6 +1,10 @@
 package io.finmix.schemas;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -33,5 +37,21 @@ public record TableSchema(
   /** The declared statement with {@code IF NOT EXISTS}, safe to run on every job start. */
   public String createIfNotExistsStatement() {
     return createStatement.replaceFirst("(?i)^CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ");
+  }
+
+  private static final Pattern PROPERTIES = Pattern.compile("(?is)TBLPROPERTIES\\s*\\((.*?)\\)");
+  private static final Pattern PAIR = Pattern.compile("'([^']*)'\\s*=\\s*'([^']*)'");
+
+  /** The declared {@code TBLPROPERTIES}, in declared order (empty when there are none). */
+  public Map<String, String> properties() {
+    Map<String, String> out = new LinkedHashMap<>();
+    Matcher m = PROPERTIES.matcher(createStatement);
+    if (m.find()) {
+      Matcher pair = PAIR.matcher(m.group(1));
+      while (pair.find()) {
+        out.put(pair.group(1), pair.group(2));
+      }
+    }
+    return out;
   }
 }

@@ -71,4 +71,14 @@ class TableSchemasTest {
         .hasMessageContaining("corpus.nope")
         .hasMessageContaining("corpus.records");
   }
+
+  @Test
+  void declaredTablePropertiesAreRead() {
+    assertThat(TableSchemas.load("corpus.records").properties()).containsExactly(
+        java.util.Map.entry("format-version", "2"),
+        java.util.Map.entry("write.distribution-mode", "none"),
+        java.util.Map.entry("write.spark.fanout.enabled", "true"));
+    assertThat(TableSchemas.load("corpus.deduped").properties())
+        .containsEntry("write.distribution-mode", "range");
+  }
 }

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.iceberg.ManageSnapshots;
 import org.apache.iceberg.SnapshotRef;
 import org.apache.iceberg.spark.Spark3Util;
@@ -52,6 +53,7 @@ public final class TableWriter {
       LOG.info("created table {}", t.qualifiedName());
     }
     addTrailingColumns(spark, t);
+    declareProperties(spark, t);
     List<String> problems = differences(spark.table(t.qualifiedName()).schema(), t.schema(), false);
     if (!problems.isEmpty()) {
       throw new UserError("table " + t.qualifiedName() + " in the catalog does not match its "
@@ -59,6 +61,25 @@ public final class TableWriter {
           + ". Drop or migrate the table.");
     }
     return t;
+  }
+
+  /**
+   * Gives a table made by an earlier finmix the write properties its declaration has now (how
+   * a table is written, e.g. ingest's records without a shuffle, is part of the stage's
+   * contract; the format version is left as it is).
+   */
+  private static void declareProperties(SparkSession spark, TableSchema t) {
+    Map<String, String> declared = new LinkedHashMap<>(t.properties());
+    declared.remove("format-version");
+    org.apache.iceberg.Table table = icebergTable(spark, t);
+    Map<String, String> actual = table.properties();
+    declared.entrySet().removeIf(e -> e.getValue().equals(actual.get(e.getKey())));
+    if (!declared.isEmpty()) {
+      org.apache.iceberg.UpdateProperties update = table.updateProperties();
+      declared.forEach(update::set);
+      update.commit();
+      LOG.info("set {} on {} as declared", declared, t.qualifiedName());
+    }
   }
 
   /**
@@ -140,10 +161,11 @@ public final class TableWriter {
     private final SparkSession spark;
     private final String prefix;
     private final String branch;
-    /** A table's write of this attempt, kept to write it again if its main moves. */
-    private record Write(TableSchema table, Dataset<Row> rows, Column condition) {}
+    /** A write of this attempt to a table, kept to write it again if the table's main moves. */
+    private record Write(Supplier<Dataset<Row>> rows, Column condition) {}
 
-    private final Map<String, Write> written = new LinkedHashMap<>();
+    private final Map<String, TableSchema> tables = new LinkedHashMap<>();
+    private final Map<String, List<Write>> written = new LinkedHashMap<>();
     private boolean published;
 
     private Together(SparkSession spark, String stage, String runId) {
@@ -166,34 +188,61 @@ public final class TableWriter {
      * attempt's branch of the table, from main as it is now; readers see them on publish.
      */
     public Together overwrite(String table, Dataset<Row> rows, Column condition) {
-      return overwrite(TableSchemas.load(table), rows, condition);
+      return overwrite(TableSchemas.load(table), () -> rows, condition);
+    }
+
+    /**
+     * As {@link #overwrite(String, Dataset, Column)}, for rows made from what this attempt
+     * already wrote to the table ({@link #branchRows}): {@code rows} is asked again if the
+     * attempt's writes must be made again on a fresh branch.
+     */
+    public Together overwrite(String table, Supplier<Dataset<Row>> rows, Column condition) {
+      TableSchema t = tables.get(table);
+      return overwrite(t != null ? t : TableSchemas.load(table), rows, condition);
+    }
+
+    /** The rows of {@code table} on this attempt's branch, as its writes so far left them. */
+    public Dataset<Row> branchRows(String table) {
+      TableSchema t = tables.get(table);
+      if (t == null) {
+        throw new IllegalStateException("attempt " + branch + " has not written " + table);
+      }
+      return spark.table(t.qualifiedName() + ".branch_" + branch);
     }
 
     /** As {@link #overwrite(String, Dataset, Column)}, for a table's declared schema. */
     Together overwrite(TableSchema declared, Dataset<Row> rows, Column condition) {
+      return overwrite(declared, () -> rows, condition);
+    }
+
+    /** As {@link #overwrite(String, Supplier, Column)}, for a table's declared schema. */
+    Together overwrite(TableSchema declared, Supplier<Dataset<Row>> rows, Column condition) {
       if (published) {
         throw new IllegalStateException("attempt " + branch + " is already published");
       }
-      Write w = new Write(ensureTable(spark, declared), rows, condition);
+      TableSchema t = ensureTable(spark, declared);
+      Write w = new Write(rows, condition);
       // recorded before writing, so a failed write's branch is dropped too
-      boolean fresh = written.put(w.table().name(), w) == null;
-      if (fresh) {
-        writeOnFreshBranch(w);
-      } else {
-        writeOnBranch(w);
+      tables.put(t.name(), t);
+      List<Write> writes = written.computeIfAbsent(t.name(), k -> new ArrayList<>());
+      writes.add(w);
+      if (writes.size() == 1) {
+        dropBranches(t, prefix);
+        spark.sql("ALTER TABLE " + t.qualifiedName() + " CREATE BRANCH " + branch);
       }
+      writeOnBranch(t, w);
       return this;
     }
 
-    /** Drops this stage and run's branches of the table, branches main, writes there. */
-    private void writeOnFreshBranch(Write w) {
-      dropBranches(w.table(), prefix);
-      spark.sql("ALTER TABLE " + w.table().qualifiedName() + " CREATE BRANCH " + branch);
-      writeOnBranch(w);
+    /** Drops this stage and run's branches of the table, branches main, writes there again. */
+    private void writeAgainOnFreshBranch(TableSchema t) {
+      dropBranches(t, prefix);
+      spark.sql("ALTER TABLE " + t.qualifiedName() + " CREATE BRANCH " + branch);
+      written.get(t.name()).forEach(w -> writeOnBranch(t, w));
     }
 
-    private void writeOnBranch(Write w) {
-      write(w.table(), w.rows(), w.condition(), w.table().qualifiedName() + ".branch_" + branch);
+    private void writeOnBranch(TableSchema t, Write w) {
+      write(t, w.rows().get(), w.condition(), t.qualifiedName() + ".branch_" + branch);
     }
 
     /** As {@link #overwrite(String, Dataset, Column)}, for rows made on the driver. */
@@ -209,8 +258,7 @@ public final class TableWriter {
      */
     public void publish() {
       long t0 = System.nanoTime();
-      for (Write w : written.values()) {
-        TableSchema t = w.table();
+      for (TableSchema t : tables.values()) {
         for (int attempt = 1; ; attempt++) {
           try {
             spark.sql("CALL " + TableSchemas.CATALOG + ".system.fast_forward('"
@@ -224,25 +272,25 @@ public final class TableWriter {
             }
             LOG.warn("{} changed while attempt {} wrote it ({}): writing it again",
                 t.qualifiedName(), branch, ex.getMessage());
-            writeOnFreshBranch(w);
+            writeAgainOnFreshBranch(t);
           }
         }
       }
       published = true;
       LOG.info("published {} together ({} ms between the first table's and the last's)",
           String.join(", ", written.keySet()), (System.nanoTime() - t0) / 1_000_000);
-      written.values().forEach(w -> dropBranches(w.table(), branch));
+      tables.values().forEach(t -> dropBranches(t, branch));
     }
 
     /** Drops this attempt's branches if it did not publish (a failed attempt). */
     @Override
     public void close() {
       if (!published) {
-        for (Write w : written.values()) {
+        for (TableSchema t : tables.values()) {
           try {
-            dropBranches(w.table(), branch);
+            dropBranches(t, branch);
           } catch (RuntimeException e) {
-            LOG.warn("could not drop branch {} of {}: {}", branch, w.table().qualifiedName(),
+            LOG.warn("could not drop branch {} of {}: {}", branch, t.qualifiedName(),
                 e.getMessage());
           }
         }

@@ -26,9 +26,13 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
@@ -37,7 +41,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
-import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.sql.types.StructType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -125,52 +129,76 @@ public final class IngestJob extends StageCommand {
     steps.progress("{} sources, {} files, {} MB from {} (run {})", specs.size(), files,
         String.format("%.1f", bytes / 1e6), specs.get(0).dataRoot(), runId);
 
-    JavaRDD<IngestOutcome> outcomes = read(spark, jsc, specs, plan, rawChars);
-    outcomes.persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      steps.next("read and validate " + files + " raw files");
-      Map<String, Long> counts = countOutcomes(outcomes);
-      steps.progress("read and validated {} raw rows in {} s", counts.entrySet().stream()
-          .filter(e -> e.getKey().endsWith("\t#raw")).mapToLong(Map.Entry::getValue).sum(),
-          steps.seconds());
+    // One pass: every raw row is read, validated, mapped and keyed once, and the records are
+    // written as they come; the tally takes the counts and the (few) quarantined rows.
+    IngestTally tally = new IngestTally(QUARANTINE_HELD_PER_TASK, QUARANTINE_HELD);
+    spark.sparkContext().register(tally, "ingest tally");
+    String records = "corpus.records";
+    Dataset<Row> pass = spark.createDataFrame(read(spark, jsc, specs, plan, rawChars, null)
+        .mapPartitions(it -> recordRows(it, tally, runId)), TableSchemas.load(records).schema());
 
-      Dataset<Row> records = spark.createDataFrame(
-          outcomes.filter(o -> o.isRecord).map(o -> o.toRecordRow(runId)),
-          TableSchemas.load("corpus.records").schema());
-      Dataset<Row> quarantine = spark.createDataFrame(
-          outcomes.filter(o -> !o.isRecord).map(o -> o.toQuarantineRow(runId)),
-          TableSchemas.load("corpus.quarantine").schema());
+    Column thisRun = col("run_id").equalTo(runId);
+    if (!only.isEmpty()) {
+      thisRun = thisRun.and(col("source").isin(only.toArray()));
+    }
+    // both tables or neither: readers see the previous attempt's until both are written
+    try (TableWriter.Together tables = TableWriter.together(spark, "ingest", runId)) {
+      steps.next("read, validate and write " + files + " raw files to finmix.corpus.records (run "
+          + runId + ")");
+      tables.overwrite(records, pass, thisRun);
+      IngestTally.Value seen = tally.value();
+      Map<String, TreeMap<String, Long>> counts = seen.sortedCounts();
+      List<Row> held = seen.quarantinedHeld().stream().map(o -> o.toQuarantineRow(runId))
+          .toList();
+      Set<String> overflowed = new TreeSet<>(seen.overflowed);
+      Set<String> mayCollide = new TreeSet<>(seen.mayCollide);
+      steps.progress("read {} raw rows and wrote their records in {} s", counts.values().stream()
+          .mapToLong(c -> c.getOrDefault(IngestTally.RAW, 0L)).sum(), steps.seconds());
 
-      steps.next("find records whose natural key repeats");
-      Dataset<Row> duplicates = duplicateKeys(spark.createDataFrame(
-          outcomes.filter(o -> o.isRecord && o.keyMayCollide).map(o -> o.toRecordRow(runId)),
-          TableSchemas.load("corpus.records").schema()), rawChars).cache();
+      StructType quarantined = TableSchemas.load("corpus.quarantine").schema();
+      Dataset<Row> quarantine = spark.createDataFrame(held, quarantined);
+      if (!overflowed.isEmpty()) {
+        // too many to hold on the driver: read these sources again for their quarantine only
+        steps.progress("many quarantined rows in {}: reading them again", overflowed);
+        quarantine = quarantine.union(spark.createDataFrame(
+            read(spark, jsc, specs, plan, rawChars, overflowed).filter(o -> !o.isRecord)
+                .map(o -> o.toQuarantineRow(runId)), quarantined));
+      }
+
       Map<String, Long> duplicateCounts = new HashMap<>();
-      for (Row r : duplicates.groupBy("source").count().collectAsList()) {
-        duplicateCounts.put(r.getString(0), r.getLong(1));
-      }
-      steps.progress("checked natural keys ({} repeated) at {} s",
-          duplicateCounts.values().stream().mapToLong(Long::longValue).sum(), steps.seconds());
-      if (!duplicateCounts.isEmpty()) {
-        records = withoutRows(records, duplicates);
-        quarantine = quarantine.unionByName(duplicates);
+      if (!mayCollide.isEmpty()) {
+        steps.next("find records whose natural key repeats");
+        Column colliding = thisRun.and(col("source").isin(mayCollide.toArray()));
+        Dataset<Row> written = tables.branchRows(records).where(colliding);
+        // Repeats are rare: their rows come to the driver, unless there are many; then they
+        // are checkpointed (not cached: rewriting the records would drop a cache of them).
+        List<Row> repeats = duplicateKeys(written, rawChars).limit(QUARANTINE_HELD + 1)
+            .collectAsList();
+        Dataset<Row> duplicates = repeats.size() <= QUARANTINE_HELD
+            ? spark.createDataFrame(repeats, quarantined)
+            : duplicateKeys(written, rawChars).localCheckpoint();
+        if (repeats.size() <= QUARANTINE_HELD) {
+          repeats.forEach(r -> duplicateCounts.merge(r.getString(0), 1L, Long::sum));
+        } else {
+          for (Row r : duplicates.groupBy("source").count().collectAsList()) {
+            duplicateCounts.put(r.getString(0), r.getLong(1));
+          }
+        }
+        steps.progress("checked natural keys ({} repeated) at {} s",
+            duplicateCounts.values().stream().mapToLong(Long::longValue).sum(), steps.seconds());
+        if (!duplicateCounts.isEmpty()) {
+          // rare: the sources with repeats are written again without them
+          Column repeating = thisRun.and(col("source").isin(duplicateCounts.keySet().toArray()));
+          tables.overwrite(records, () -> withoutRows(tables.branchRows(records).where(repeating),
+              duplicates), repeating);
+          quarantine = quarantine.unionByName(duplicates);
+        }
       }
 
-      Column thisRun = col("run_id").equalTo(runId);
-      if (!only.isEmpty()) {
-        thisRun = thisRun.and(col("source").isin(only.toArray()));
-      }
-      // both tables or neither: readers see the previous attempt's until both are written
-      try (TableWriter.Together tables = TableWriter.together(spark, "ingest", runId)) {
-        steps.next("write finmix.corpus.quarantine (run " + runId + ")");
-        tables.overwrite("corpus.quarantine", quarantine, thisRun);
-        steps.progress("wrote finmix.corpus.quarantine at {} s", steps.seconds());
-        steps.next("write finmix.corpus.records (run " + runId + ")");
-        tables.overwrite("corpus.records", records, thisRun);
-        steps.progress("wrote finmix.corpus.records at {} s", steps.seconds());
-        tables.publish();
-      }
-      duplicates.unpersist(false);
+      steps.next("write finmix.corpus.quarantine (run " + runId + ")");
+      tables.overwrite("corpus.quarantine", quarantine, thisRun);
+      steps.progress("wrote finmix.corpus.quarantine at {} s", steps.seconds());
+      tables.publish();
 
       Map<String, IngestStats> stats = stats(specs, plan, counts, duplicateCounts);
       IngestStats total = new IngestStats();
@@ -179,21 +207,41 @@ public final class IngestJob extends StageCommand {
       steps.progress("{} records and {} quarantined rows in {} s", total.records,
           total.quarantinedTotal(), steps.seconds());
       return new Result(stats, total, report);
-    } finally {
-      outcomes.unpersist(false);
     }
   }
 
-  /** Outcome counts by "source\treason" ("" for records) and "source\t#raw" for raw rows. */
-  private static Map<String, Long> countOutcomes(JavaRDD<IngestOutcome> outcomes) {
-    return outcomes.flatMap(o -> {
-      List<String> keys = new ArrayList<>(2);
-      keys.add(o.source + "\t" + (o.isRecord ? "" : o.reason));
-      if (o.firstOfRaw) {
-        keys.add(o.source + "\t#raw");
+  /** How many quarantined rows of a source one task keeps for the driver, and all tasks. */
+  static final int QUARANTINE_HELD_PER_TASK = 2_000;
+  static final int QUARANTINE_HELD = 50_000;
+
+  /** Tallies every outcome and passes on the records, as rows of corpus.records. */
+  private static Iterator<Row> recordRows(Iterator<IngestOutcome> outcomes, IngestTally tally,
+      String runId) {
+    return new Iterator<>() {
+      private IngestOutcome next;
+
+      @Override
+      public boolean hasNext() {
+        while (next == null && outcomes.hasNext()) {
+          IngestOutcome o = outcomes.next();
+          tally.add(o);
+          if (o.isRecord) {
+            next = o;
+          }
+        }
+        return next != null;
       }
-      return keys.iterator();
-    }).countByValue();
+
+      @Override
+      public Row next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        IngestOutcome o = next;
+        next = null;
+        return o.toRecordRow(runId);
+      }
+    };
   }
 
   /** {@code records} without the rows {@code removed} names by source, file, offset, item. */
@@ -209,15 +257,19 @@ public final class IngestJob extends StageCommand {
 
   /** Reads every slice with finmix's readers and every Parquet source with Spark. */
   static JavaRDD<IngestOutcome> read(SparkSession spark, JavaSparkContext jsc,
-      List<SourceSpec> specs, IngestPlan plan, int rawChars) {
+      List<SourceSpec> specs, IngestPlan plan, int rawChars, Set<String> sources) {
     Map<String, SourceSpec> byName = new HashMap<>();
     specs.forEach(s -> byName.put(s.name(), s));
     HadoopConf hadoop = new HadoopConf(jsc.hadoopConfiguration());
-    List<IngestPlan.FileSlice> slices = plan.slices();
+    List<IngestPlan.FileSlice> slices = plan.slices().stream()
+        .filter(f -> sources == null || sources.contains(f.source())).toList();
     JavaRDD<IngestOutcome> all = jsc.parallelize(slices, Math.max(1, slices.size()))
         .flatMap(slice -> SourceReader.outcomes(slice, byName.get(slice.source()), hadoop.get(),
             rawChars));
     for (Map.Entry<String, List<IngestPlan.FileSlice>> e : plan.parquet().entrySet()) {
+      if (sources != null && !sources.contains(e.getKey())) {
+        continue;
+      }
       all = all.union(ParquetRows.outcomes(spark, byName.get(e.getKey()), e.getValue(), rawChars));
     }
     return all;
@@ -256,7 +308,7 @@ public final class IngestJob extends StageCommand {
   }
 
   private static Map<String, IngestStats> stats(List<SourceSpec> specs, IngestPlan plan,
-      Map<String, Long> counts, Map<String, Long> duplicates) {
+      Map<String, TreeMap<String, Long>> counts, Map<String, Long> duplicates) {
     Map<String, IngestStats> stats = new LinkedHashMap<>();
     for (SourceSpec spec : specs) {
       IngestStats s = new IngestStats();
@@ -265,18 +317,16 @@ public final class IngestJob extends StageCommand {
       s.bytes = fb[1];
       stats.put(spec.name(), s);
     }
-    counts.forEach((key, n) -> {
-      int tab = key.indexOf('\t');
-      IngestStats s = stats.get(key.substring(0, tab));
-      String kind = key.substring(tab + 1);
-      if (kind.equals("#raw")) {
+    counts.forEach((source, bySort) -> bySort.forEach((kind, n) -> {
+      IngestStats s = stats.get(source);
+      if (kind.equals(IngestTally.RAW)) {
         s.rawRows += n;
-      } else if (kind.isEmpty()) {
+      } else if (kind.equals(IngestTally.RECORDS)) {
         s.records += n;
       } else {
         s.quarantined.merge(kind, n, Long::sum);
       }
-    });
+    }));
     duplicates.forEach((source, n) -> {
       IngestStats s = stats.get(source);
       s.records -= n;

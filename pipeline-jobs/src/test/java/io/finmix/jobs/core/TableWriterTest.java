@@ -99,4 +99,27 @@ class TableWriterTest extends SparkTestBase {
     assertThat(SPARK.table(retyped.qualifiedName()).schema().fieldNames())
         .containsExactly("run_id", "x");
   }
+
+  @Test
+  void anOldTableGetsTheDeclaredWriteProperties() throws Exception {
+    StructType declared = StructType.fromDDL("run_id STRING NOT NULL, v INT");
+    TableSchema t = new TableSchema("migration_test.props", declared, List.of("run_id"),
+        "CREATE TABLE " + TableSchemas.CATALOG + ".migration_test.props (" + ddl(declared
+        .fields()) + ") USING iceberg PARTITIONED BY (run_id) TBLPROPERTIES ('format-version' = "
+        + "'2', 'write.distribution-mode' = 'none', 'write.spark.fanout.enabled' = 'true')",
+        List.of());
+    createOld(t, 2);
+    SPARK.sql("ALTER TABLE " + t.qualifiedName() + " SET TBLPROPERTIES "
+        + "('write.distribution-mode' = 'range')");
+
+    TableWriter.ensureTable(SPARK, t);
+    var table = org.apache.iceberg.spark.Spark3Util.loadIcebergTable(SPARK, t.qualifiedName());
+    table.refresh();
+    assertThat(table.properties()).containsEntry("write.distribution-mode", "none")
+        .containsEntry("write.spark.fanout.enabled", "true");
+    long snapshots = table.history().size();
+    TableWriter.ensureTable(SPARK, t); // nothing left to change
+    table.refresh();
+    assertThat(table.history()).hasSize((int) snapshots);
+  }
 }

@@ -163,4 +163,22 @@ class TableWriterTogetherTest extends SparkTestBase {
         .extracting(r -> r.getInt(0)).containsExactly(42);
     assertThat(seen(RECORDS)).containsExactly(3);
   }
+
+  @Test
+  void aWriteMadeFromTheBranchIsMadeAgainWhenMainMoves() {
+    try (TableWriter.Together w = TableWriter.together(SPARK, "ingest", "r1")) {
+      w.overwrite(RECORDS, rows("r1", 1, 2, 3), RUN);
+      // the second write reads what the first left on the branch, and drops 2
+      w.overwrite(RECORDS.name(), () -> w.branchRows(RECORDS.name()).where(RUN).where("v <> 2"),
+          RUN);
+      assertThat(w.branchRows(RECORDS.name()).count()).isEqualTo(2);
+      TableWriter.write(RECORDS, rows("r2", 42), functions.col("run_id").equalTo("r2"),
+          RECORDS.qualifiedName());
+      w.publish();
+    }
+    assertThat(seen(RECORDS)).containsExactly(1, 3);
+    assertThat(sql("SELECT v FROM %s WHERE run_id = 'r2'", RECORDS.qualifiedName()))
+        .extracting(r -> r.getInt(0)).containsExactly(42);
+    assertThat(branches(RECORDS)).containsExactly("main");
+  }
 }

@@ -236,6 +236,14 @@ class FaultsClusterIT extends SparkTestBase {
         columns);
   }
 
+  /** Whether an ingest attempt's branch of the table has a commit of its own. */
+  private static boolean recordsOnABranch(Table table) {
+    table.refresh();
+    long main = table.refs().get("main").snapshotId();
+    return table.refs().entrySet().stream().anyMatch(e -> e.getKey().startsWith("finmix_ingest_")
+        && e.getValue().snapshotId() != main);
+  }
+
   private static Set<Path> dataFiles(Path dir) {
     if (!Files.isDirectory(dir)) {
       return Set.of();
@@ -309,18 +317,21 @@ class FaultsClusterIT extends SparkTestBase {
     Set<Path> filesBefore = dataFiles(data);
     Map<String, List<Long>> before = snapshots();
     Path log = Path.of(WAREHOUSE, "killed-ingest.log");
+    Table records = Spark3Util.loadIcebergTable(SPARK, "finmix.corpus.records");
     Process p = cluster.submitInBackground(log, ingest(fuzzed));
-    Launcher.awaitWhileRunning(p, log, "a new data file of finmix.corpus.records", 10,
-        () -> dataFiles(data).size() > filesBefore.size());
-    p.destroyForcibly(); // SIGKILL to the driver's JVM while its executors write
+    // ingest writes the records first, to its attempt's branch, then the quarantine: kill it
+    // once that branch holds the records (the first commit), before the quarantine's
+    Launcher.awaitWhileRunning(p, log, "the records on the attempt's branch", 10,
+        () -> recordsOnABranch(records));
+    p.destroyForcibly(); // SIGKILL to the driver's JVM between its two writes
     assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
     assertThat(p.exitValue()).isEqualTo(137);
     assertThat(dataFiles(data)).as("data files written before the kill")
         .hasSizeGreaterThan(filesBefore.size());
 
-    // the quarantine was written (to the attempt's branch) before the records: neither main
-    // moved, so the next stage and an analyst's query read the clean ingest's tables, both
-    assertThat(snapshots().get("corpus.records")).as("records: no commit of the killed write")
+    // neither main moved, so the next stage and an analyst's query read the clean ingest's
+    // tables, both
+    assertThat(snapshots().get("corpus.records")).as("records: the killed write not published")
         .isEqualTo(before.get("corpus.records"));
     assertThat(snapshots().get("corpus.quarantine")).as("quarantine: the killed attempt's "
         + "write is not published").isEqualTo(before.get("corpus.quarantine"));
