@@ -16,6 +16,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -108,11 +109,21 @@ public final class IngestThroughput {
     spark.stop();
     if (runFinmix && runSpark) {
       // Peak memory needs a process of its own for each side: the same JVM options, one cold
-      // round each.
+      // round each, three times (a JVM's peak varies with when its collector grows the heap).
       System.out.println();
-      System.out.println("peak memory, each side in its own JVM (one round):");
-      long finmixPeak = peakInChild(wanted, work, "finmix");
-      long sparkPeak = peakInChild(wanted, work, "spark");
+      System.out.println("peak memory, each side in its own JVM (one round; median of 3):");
+      long[] finmix = new long[3];
+      long[] sparkSide = new long[3];
+      for (int i = 0; i < 3; i++) {
+        finmix[i] = peakInChild(wanted, work, "finmix");
+        sparkSide[i] = peakInChild(wanted, work, "spark");
+      }
+      System.out.printf(Locale.ROOT, "(finmix %s MiB, Spark's readers %s MiB)%n",
+          Arrays.toString(finmix), Arrays.toString(sparkSide));
+      Arrays.sort(finmix);
+      Arrays.sort(sparkSide);
+      long finmixPeak = finmix[1];
+      long sparkPeak = sparkSide[1];
       System.out.printf(Locale.ROOT, "%-58s %10d MiB%n", "finmix ingest", finmixPeak);
       System.out.printf(Locale.ROOT, "%-58s %10d MiB%n", "Spark built-in readers", sparkPeak);
       System.out.printf(Locale.ROOT, "ratio finmix / Spark readers (peak memory): %.2f%n",
