@@ -148,7 +148,7 @@ public final class IngestJob extends StageCommand {
       tables.overwrite(records, pass, thisRun);
       IngestTally.Value seen = tally.value();
       Map<String, TreeMap<String, Long>> counts = seen.sortedCounts();
-      List<Row> held = seen.quarantinedHeld().stream().map(o -> o.toQuarantineRow(runId))
+      List<Row> held = seen.quarantined.stream().map(o -> o.toQuarantineRow(runId))
           .toList();
       Set<String> overflowed = new TreeSet<>(seen.overflowed);
       Set<String> mayCollide = new TreeSet<>(seen.mayCollide);
@@ -174,12 +174,12 @@ public final class IngestJob extends StageCommand {
         // are checkpointed (not cached: rewriting the records would drop a cache of them).
         List<Row> repeats = duplicateKeys(written, rawChars).limit(QUARANTINE_HELD + 1)
             .collectAsList();
-        Dataset<Row> duplicates = repeats.size() <= QUARANTINE_HELD
-            ? spark.createDataFrame(repeats, quarantined)
-            : duplicateKeys(written, rawChars).localCheckpoint();
+        Dataset<Row> duplicates;
         if (repeats.size() <= QUARANTINE_HELD) {
+          duplicates = spark.createDataFrame(repeats, quarantined);
           repeats.forEach(r -> duplicateCounts.merge(r.getString(0), 1L, Long::sum));
         } else {
+          duplicates = duplicateKeys(written, rawChars).localCheckpoint();
           for (Row r : duplicates.groupBy("source").count().collectAsList()) {
             duplicateCounts.put(r.getString(0), r.getLong(1));
           }

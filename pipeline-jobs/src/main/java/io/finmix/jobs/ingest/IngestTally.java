@@ -47,17 +47,12 @@ public final class IngestTally extends AccumulatorV2<IngestOutcome, IngestTally.
     private static final long serialVersionUID = 1L;
     /** Per source: count by reason code, {@link #RECORDS} for records, {@link #RAW} raw rows. */
     public final Map<String, Map<String, long[]>> counts = new HashMap<>();
-    /** Quarantined outcomes, except those of {@link #overflowed} sources. */
+    /** Quarantined outcomes; none of an {@link #overflowed} source (add and merge drop them). */
     public final List<IngestOutcome> quarantined = new ArrayList<>();
     /** Sources with too many quarantined rows to hold here. */
     public final Set<String> overflowed = new HashSet<>();
     /** Sources with a record whose id comes from its fields (it may repeat). */
     public final Set<String> mayCollide = new HashSet<>();
-
-    /** The quarantined outcomes, with those of overflowed sources left out. */
-    public List<IngestOutcome> quarantinedHeld() {
-      return quarantined.stream().filter(o -> !overflowed.contains(o.source)).toList();
-    }
 
     /** Counts in one sorted map per source. */
     public Map<String, TreeMap<String, Long>> sortedCounts() {

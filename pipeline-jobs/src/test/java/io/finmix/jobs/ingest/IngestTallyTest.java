@@ -40,7 +40,7 @@ class IngestTallyTest {
     assertThat(v.sortedCounts()).isEqualTo(Map.of(
         "fpb", new java.util.TreeMap<>(Map.of("", 3L, "#raw", 3L, "malformed_csv", 1L)),
         "tfns", new java.util.TreeMap<>(Map.of("malformed_csv", 1L, "#raw", 1L))));
-    assertThat(v.quarantinedHeld()).extracting(o -> o.source + "@" + o.sourceOffset)
+    assertThat(v.quarantined).extracting(o -> o.source + "@" + o.sourceOffset)
         .containsExactly("fpb@5", "tfns@3");
     assertThat(v.mayCollide).containsExactly("fpb");
     assertThat(v.overflowed).isEmpty();
@@ -56,7 +56,7 @@ class IngestTallyTest {
     task.add(bad("fpb", 4));
     IngestTally.Value v = task.value();
     assertThat(v.overflowed).containsExactly("fpb");
-    assertThat(v.quarantinedHeld()).extracting(o -> o.source).containsExactly("tfns");
+    assertThat(v.quarantined).extracting(o -> o.source).containsExactly("tfns");
     assertThat(v.sortedCounts().get("fpb").get("malformed_csv")).isEqualTo(4L);
 
     // another task's fpb rows are dropped on the driver too
@@ -65,7 +65,7 @@ class IngestTallyTest {
     IngestTally driver = new IngestTally(2, 100);
     driver.merge(other);
     driver.merge(task);
-    assertThat(driver.value().quarantinedHeld()).extracting(o -> o.source)
+    assertThat(driver.value().quarantined).extracting(o -> o.source)
         .containsExactly("tfns");
   }
 
